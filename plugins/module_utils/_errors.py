@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""The one error type of atk.core. PRIVATE to the collection: not a public API."""
+
+from __future__ import annotations
+
+
+class AtkError(Exception):
+    """A failure the user can act on: ``msg`` says what is wrong, ``hint`` what to do.
+
+    Modules turn it into ``fail_json(msg=str(error), **error.details)``; nothing in
+    ``msg``, ``hint`` or ``details`` may ever hold a secret value.
+    """
+
+    def __init__(self, msg, hint=None, **details):
+        super(AtkError, self).__init__(msg)
+        self.msg = msg
+        self.hint = hint
+        self.details = details
+
+    def __str__(self):
+        if self.hint:
+            return "%s %s" % (self.msg, self.hint)
+        return self.msg

@@ -1,0 +1,229 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""Atomic file writes, tree swaps and the home lock. PRIVATE to the collection.
+
+Why atomic: atk itself writes with ``Path.write_text``; a run killed mid-write would
+leave a truncated manifest.yaml or .env that atk then refuses. Every file atk.core
+writes goes through a temporary file in the same directory plus ``rename``.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+import time
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+
+# Temporary names atk.core creates start with this, so a later run can tell its own
+# leftovers (from a killed run) from the user's files and remove them.
+TEMP_PREFIX = ".atk-core-tmp-"
+
+
+def read_bytes(path):
+    """Return the file's bytes, or None when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError) as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise
+
+
+def read_text(path):
+    """Return the file's text (UTF-8), or None when it does not exist."""
+    data = read_bytes(path)
+    return None if data is None else data.decode("utf-8")
+
+
+def _fsync_dir(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path, data, mode=0o644):
+    """Write ``data`` (bytes or str) to ``path`` atomically with ``mode``.
+
+    The temporary file is created with the final mode from the start (never
+    world-readable first), fsynced, then renamed over the target.
+    Returns True when the bytes changed, False when the file already held them
+    (then it is left untouched, mtime included).
+    """
+    if not isinstance(data, bytes):
+        data = data.encode("utf-8")
+    current = read_bytes(path)
+    if current == data:
+        try:
+            if stat.S_IMODE(os.stat(path).st_mode) != mode:
+                os.chmod(path, mode)
+                return True
+        except OSError:
+            pass
+        return False
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+    return True
+
+
+def remove_tree(path):
+    """Remove a file, symlink or directory tree if it exists."""
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)
+
+
+def make_temp_dir(parent, label="stage"):
+    """A temporary directory inside ``parent`` (same filesystem, so renames are atomic)."""
+    return tempfile.mkdtemp(prefix=TEMP_PREFIX + label + "-", dir=parent)
+
+
+def clean_temp_leftovers(directory):
+    """Remove atk.core temporaries a killed run left in ``directory``. Returns their names."""
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if name.startswith(TEMP_PREFIX):
+            remove_tree(os.path.join(directory, name))
+            removed.append(name)
+    return removed
+
+
+def swap_tree(staged, target):
+    """Put the directory ``staged`` at ``target``, replacing what was there.
+
+    Two renames in the same directory: the old tree is moved aside first and deleted
+    only after the new one is in place, so a kill leaves either the old or the new
+    tree at ``target`` plus a temporary that :func:`clean_temp_leftovers` removes.
+    """
+    parent = os.path.dirname(os.path.abspath(target))
+    old = None
+    if os.path.lexists(target):
+        old = os.path.join(parent, TEMP_PREFIX + "old-" + os.path.basename(target) + "-" + str(os.getpid()))
+        remove_tree(old)
+        os.rename(target, old)
+    try:
+        os.rename(staged, target)
+    except BaseException:
+        if old is not None and not os.path.lexists(target):
+            os.rename(old, target)
+        raise
+    if old is not None:
+        remove_tree(old)
+    _fsync_dir(parent)
+
+
+def tree_files(root, skip_top=()):
+    """Map of relative path -> ('file', mode, bytes) | ('link', target) | ('dir',) for a tree.
+
+    Names in ``skip_top`` are skipped at the top level only (custom/, .env, .atk-ref).
+    """
+    result = {}
+    if not os.path.isdir(root):
+        return result
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        if rel_dir == ".":
+            rel_dir = ""
+            dirnames[:] = [d for d in dirnames if d not in skip_top]
+            filenames = [f for f in filenames if f not in skip_top]
+        for name in list(dirnames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.join(rel_dir, name) if rel_dir else name
+            if os.path.islink(full):
+                result[rel] = ("link", os.readlink(full))
+                dirnames.remove(name)
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.join(rel_dir, name) if rel_dir else name
+            if os.path.islink(full):
+                result[rel] = ("link", os.readlink(full))
+            else:
+                with open(full, "rb") as handle:
+                    digest = hashlib.sha256(handle.read()).hexdigest()
+                result[rel] = ("file", stat.S_IMODE(os.lstat(full).st_mode) & 0o111 != 0, digest)
+    return result
+
+
+class HomeLock(object):
+    """Serialises atk.core runs on one home: an exclusive ``flock``.
+
+    The lock file lives in ``<home>/.git/atk-core/lock`` (never in the tracked tree);
+    before the home exists (init, clone) it lives in the system temp directory, keyed
+    by the home's real path.
+    """
+
+    def __init__(self, home, timeout=600.0, shared=False):
+        self.home = os.path.abspath(home)
+        self.timeout = timeout
+        self.shared = shared
+        self._fd = None
+
+    def _lock_path(self):
+        git_dir = os.path.join(self.home, ".git")
+        if os.path.isdir(git_dir):
+            state = os.path.join(git_dir, "atk-core")
+            if not os.path.isdir(state):
+                os.makedirs(state)
+            return os.path.join(state, "lock")
+        key = hashlib.sha256(os.path.realpath(self.home).encode("utf-8")).hexdigest()[:16]
+        return os.path.join(tempfile.gettempdir(), "atk-core-%d-%s.lock" % (os.getuid(), key))
+
+    def __enter__(self):
+        path = self._lock_path()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        flags = (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+        deadline = time.time() + self.timeout
+        delay = 0.02
+        while True:
+            try:
+                fcntl.flock(self._fd, flags)
+                return self
+            except (IOError, OSError) as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.time() >= deadline:
+                os.close(self._fd)
+                self._fd = None
+                raise AtkError(
+                    "Another atk.core run has held the lock on %s for more than %d seconds." % (self.home, self.timeout),
+                    hint="Wait for it to finish, or raise lock_timeout.")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    def __exit__(self, *exc_info):
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        return False

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""The ATK home: where it is, whether atk accepts it, and making one. PRIVATE to the collection."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
+from ansible_collections.atk.core.plugins.module_utils import _gitignore
+from ansible_collections.atk.core.plugins.module_utils import _manifest
+
+ENV_VAR = "ATK_HOME"
+
+
+def resolve_home(path=None, environ=None):
+    """The option, else ``$ATK_HOME`` (when non-empty), else ``~/.atk``; ``~`` follows ``$HOME``."""
+    environ = os.environ if environ is None else environ
+    if not path:
+        path = environ.get(ENV_VAR) or os.path.join("~", ".atk")
+    if path.startswith("~"):
+        home_dir = environ.get("HOME") or os.path.expanduser("~")
+        path = home_dir + path[1:] if path == "~" or path.startswith("~/") else os.path.expanduser(path)
+    return os.path.abspath(path)
+
+
+def validate_home(home):
+    """atk's ``validate_atk_home``: the errors atk would print, [] when atk accepts the home."""
+    errors = []
+    if not os.path.isfile(os.path.join(home, _manifest.FILENAME)):
+        errors.append("Missing manifest.yaml file")
+    if not os.path.isdir(os.path.join(home, "plugins")):
+        errors.append("Missing plugins/ directory")
+    git_dir = os.path.join(home, ".git")
+    if not os.path.isdir(git_dir) or os.path.islink(git_dir):
+        errors.append("Missing .git directory (not a git repository)")
+    return errors
+
+
+def is_repairable(home):
+    """A git clone of a home lacks only ``plugins/`` (git keeps no empty directories)."""
+    return validate_home(home) == ["Missing plugins/ directory"]
+
+
+def repair(home):
+    """Make a clone acceptable to atk. Returns the list of repairs made."""
+    done = []
+    plugins = os.path.join(home, "plugins")
+    if not os.path.isdir(plugins):
+        os.makedirs(plugins)
+        done.append("created plugins/")
+    for name in _fs.clean_temp_leftovers(plugins):
+        done.append("removed leftover %s" % name)
+    return done
+
+
+def state_dir(home):
+    """atk.core's own per-home state, inside .git so atk never stages or compares it."""
+    return os.path.join(home, ".git", "atk-core")
+
+
+def plugin_dir(home, directory):
+    return os.path.join(home, "plugins", directory)
+
+
+def check_init_target(home):
+    """Raise like ``atk init`` when ``home`` can't become a home; True when it already is one."""
+    if not os.path.lexists(home):
+        return False
+    if not os.path.isdir(home):
+        raise AtkError("Path exists but is a file, not a directory: %s" % home)
+    errors = validate_home(home)
+    if not errors:
+        return True
+    if is_repairable(home):
+        return True
+    if os.listdir(home):
+        raise AtkError("Directory exists but is not a valid ATK Home: %s (%s)" % (home, "; ".join(errors)),
+                       hint="Point the home option elsewhere or move that directory away.")
+    return False
+
+
+def init_home(home, git):
+    """Create a home exactly as ``atk init`` does (files, git init, the first commit).
+
+    The home is built in a temporary sibling directory and renamed into place, so a
+    killed run never leaves a half-made home that atk (and the next run) would refuse.
+    """
+    parent = os.path.dirname(home)
+    if not os.path.isdir(parent):
+        os.makedirs(parent)
+    work = os.path.join(parent, _fs.TEMP_PREFIX + "init-" + os.path.basename(home))
+    _fs.remove_tree(work)
+    os.makedirs(work)
+    try:
+        os.makedirs(os.path.join(work, "plugins"))
+        _fs.atomic_write(os.path.join(work, _manifest.FILENAME), _manifest.dump_manifest(_manifest.initial_manifest()))
+        _fs.atomic_write(os.path.join(work, ".gitignore"), _gitignore.INITIAL_CONTENT)
+        git.init(work)
+        git.commit(work, _git.MSG_INIT)
+        os.rename(work, home)  # rename(2) also replaces an empty directory
+    finally:
+        _fs.remove_tree(work)

@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""manifest.yaml, read and written exactly as atk 0.4.0 does. PRIVATE to the collection.
+
+atk loads the file into a lax pydantic model and writes
+``yaml.dump(model.model_dump(mode="json"), default_flow_style=False, sort_keys=False)``.
+:func:`normalize` reproduces ``model_dump`` (defaults filled in, unknown keys dropped,
+lax booleans coerced) and :func:`dump_manifest` the ``yaml.dump`` call, so a manifest
+atk wrote loads and saves back byte-identically.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import traceback
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _fs
+
+try:
+    import yaml
+    HAS_YAML = True
+    YAML_IMPORT_ERROR = None
+except ImportError:
+    HAS_YAML = False
+    YAML_IMPORT_ERROR = traceback.format_exc()
+
+SCHEMA_VERSION = "2026-02-06"
+FILENAME = "manifest.yaml"
+
+_TRUE = ("1", "on", "t", "true", "y", "yes")
+_FALSE = ("0", "off", "f", "false", "n", "no")
+
+
+def initial_manifest():
+    return {"schema_version": SCHEMA_VERSION, "config": {"auto_commit": True, "auto_push": False}, "plugins": []}
+
+
+def _lax_bool(value):
+    """pydantic v2 lax bool coercion (the schema has already rejected anything else)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    return value.strip().lower() in _TRUE
+
+
+def normalize(data):
+    """What atk's ``model_dump(mode="json")`` gives for already validated data."""
+    config = data.get("config") or {}
+    plugins = []
+    for entry in data.get("plugins") or []:
+        source = entry.get("source") or {}
+        plugins.append({
+            "name": entry["name"],
+            "directory": entry["directory"],
+            "source": {
+                "type": source.get("type", "local"),
+                "ref": source.get("ref"),
+                "url": source.get("url"),
+            },
+        })
+    return {
+        "schema_version": data["schema_version"],
+        "config": {
+            "auto_commit": _lax_bool(config.get("auto_commit", True)),
+            "auto_push": _lax_bool(config.get("auto_push", False)),
+        },
+        "plugins": plugins,
+    }
+
+
+def parse_manifest(text, where=FILENAME):
+    """Parse and validate manifest text; returns the normalised dict."""
+    # Imported here so this module's pure helpers stay importable without jsonschema.
+    from ansible_collections.atk.core.plugins.module_utils import _validate
+    from ansible_collections.atk.core.plugins.module_utils._schemas import MANIFEST_SCHEMA
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise AtkError("Invalid manifest '%s': not valid YAML (%s)" % (where, str(exc).splitlines()[0]),
+                       hint="Fix the file or restore it from git (git -C <home> checkout -- manifest.yaml).")
+    _validate.validate(data, MANIFEST_SCHEMA, "manifest '%s'" % where)
+    return normalize(data)
+
+
+def dump_manifest(manifest):
+    """atk's exact serialisation of a normalised manifest."""
+    return yaml.dump(normalize(manifest), default_flow_style=False, sort_keys=False)
+
+
+def manifest_path(home):
+    return os.path.join(home, FILENAME)
+
+
+def load_manifest(home):
+    path = manifest_path(home)
+    text = _fs.read_text(path)
+    if text is None:
+        raise AtkError("manifest.yaml not found at %s" % path, hint="Initialise the home with atk.core.atk_home first.")
+    return parse_manifest(text, path)
+
+
+def save_manifest(home, manifest):
+    """Write atomically; False (file untouched) when the bytes would not change."""
+    return _fs.atomic_write(manifest_path(home), dump_manifest(manifest))
+
+
+def find_entry(manifest, identifier):
+    """atk's lookup: the first entry whose directory or display name equals ``identifier``."""
+    for entry in manifest["plugins"]:
+        if entry["directory"] == identifier or entry["name"] == identifier:
+            return entry
+    return None
+
+
+def with_entry(manifest, entry):
+    """A copy of ``manifest`` with ``entry`` replacing the one of the same directory, or appended."""
+    result = copy.deepcopy(manifest)
+    for index, current in enumerate(result["plugins"]):
+        if current["directory"] == entry["directory"]:
+            result["plugins"][index] = copy.deepcopy(entry)
+            return result
+    result["plugins"].append(copy.deepcopy(entry))
+    return result
+
+
+def without_entry(manifest, directory):
+    result = copy.deepcopy(manifest)
+    result["plugins"] = [e for e in result["plugins"] if e["directory"] != directory]
+    return result
+
+
+def make_entry(name, directory, source_type, ref=None, url=None):
+    return {"name": name, "directory": directory, "source": {"type": source_type, "ref": ref, "url": url}}

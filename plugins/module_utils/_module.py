@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""Glue between AnsibleModule and the rest of module_utils. PRIVATE to the collection.
+
+The only module_utils file that knows about AnsibleModule: it turns ``run_command``
+into the plain runner the other files take, checks the Python libraries modules
+need, and turns :class:`AtkError` into ``fail_json``.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+
+
+def make_runner(module):
+    """``run(argv, cwd=None, env_update=None, data=None) -> (rc, out, err)`` over run_command."""
+    def run(argv, cwd=None, env_update=None, data=None):
+        return module.run_command(list(argv), cwd=cwd, environ_update=env_update or {}, data=data,
+                                  binary_data=True, check_rc=False)
+    return run
+
+
+def require_libraries(module, yaml=True, jsonschema=True):
+    """Fail with ``missing_required_lib`` when PyYAML or jsonschema are absent on the host."""
+    if yaml:
+        from ansible_collections.atk.core.plugins.module_utils import _manifest
+        if not _manifest.HAS_YAML:
+            module.fail_json(msg=missing_required_lib("PyYAML"), exception=_manifest.YAML_IMPORT_ERROR)
+    if jsonschema:
+        from ansible_collections.atk.core.plugins.module_utils import _validate
+        if not _validate.HAS_JSONSCHEMA:
+            module.fail_json(msg=missing_required_lib("jsonschema"), exception=_validate.JSONSCHEMA_IMPORT_ERROR)
+
+
+def run_module(module, work):
+    """Call ``work()`` -> result dict; exit with it, or fail with the AtkError's message."""
+    try:
+        result = work()
+    except AtkError as exc:
+        details = dict(exc.details)
+        details.pop("msg", None)
+        details.pop("stderr", None)
+        module.fail_json(msg=str(exc), **details)
+    module.exit_json(**result)
