@@ -1,0 +1,148 @@
+# atk.core developer and CI entry points. `make test` runs everything (this is what CI runs).
+#
+#   make venv          .venv/ (ansible-core 2.19, ansible-lint, molecule, pytest, ...) and
+#                      .venv-atk/ (atk-cli 0.4.0, the interoperability peer); idempotent
+#   make collection    mirror the repo into $(LAYOUT_ROOT)/ansible_collections/atk/core
+#   make units-pytest  plain pytest over tests/unit (fast; no tests is not a failure)
+#   make lint          ansible-lint --profile production --offline
+#   make build         build + install the collection tarball, render every module's docs
+#   make sanity        ansible-test sanity --venv (no ignore files allowed)
+#   make units         ansible-test units --venv
+#   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk)
+#   make molecule      molecule scenarios under extensions/molecule/ (skipped when none)
+#   make test          all of the above, fast first, stopping at the first failure
+#
+# Variables: PYTHON (interpreter for the venvs), PYTHON_VERSION (for ansible-test),
+# PYTEST_ARGS / INTEGRATION_ARGS (extra pytest arguments), ATK_CORE_LAYOUT_ROOT.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+REPO := $(CURDIR)
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+PYTHON_VERSION ?= 3.11
+
+VENV := $(REPO)/.venv
+VENV_ATK := $(REPO)/.venv-atk
+VBIN := $(VENV)/bin
+# Run a tool with the venv first on PATH (ansible-lint and ansible-test call ansible-* by name).
+VRUN := env PATH="$(VBIN):$$PATH"
+
+REQS := tests/requirements.txt
+REQS_ATK := tests/requirements-atk.txt
+VENV_STAMP := $(VENV)/.stamp-$(shell cat $(REQS) | sha256sum | cut -c1-16)
+VENV_ATK_STAMP := $(VENV_ATK)/.stamp-$(shell cat $(REQS_ATK) | sha256sum | cut -c1-16)
+
+# Where `make collection` puts ansible_collections/atk/core (outside the repo, keyed on its path).
+ATK_CORE_LAYOUT_ROOT ?= /tmp/atk-core-$(shell printf '%s' "$$(realpath '$(REPO)')" | sha1sum | cut -c1-8)
+export ATK_CORE_LAYOUT_ROOT
+LAYOUT_ROOT := $(ATK_CORE_LAYOUT_ROOT)
+COLLECTION_DIR := $(LAYOUT_ROOT)/ansible_collections/atk/core
+
+PYTEST_ARGS ?=
+INTEGRATION_ARGS ?=
+PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
+
+TEST_STEPS := venv collection units-pytest lint build sanity units integration molecule
+
+.PHONY: help venv system-deps collection units-pytest lint build sanity sanity-seed units \
+        integration molecule test changelog clean
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---------------------------------------------------------------------------------------------
+# Environments
+
+system-deps:
+	@bash tests/utils/ensure-system-deps.sh "$(PYTHON)"
+
+venv: $(VENV_STAMP) $(VENV_ATK_STAMP)
+
+$(VENV_STAMP): $(REQS)
+	@bash tests/utils/ensure-system-deps.sh "$(PYTHON)"
+	@echo "==> building $(VENV) from $(REQS)"
+	@if [ ! -x "$(VBIN)/python" ] || ! "$(VBIN)/python" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(PYTHON_VERSION)".split("."))))'; then \
+	    rm -rf "$(VENV)"; "$(PYTHON)" -m venv "$(VENV)"; \
+	fi
+	@"$(VBIN)/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@"$(VBIN)/python" -m pip install --quiet --disable-pip-version-check -r $(REQS)
+	@rm -f "$(VENV)"/.stamp-*
+	@touch "$@"
+	@"$(VBIN)/ansible" --version | head -n1
+
+$(VENV_ATK_STAMP): $(REQS_ATK)
+	@bash tests/utils/ensure-system-deps.sh "$(PYTHON)"
+	@echo "==> building $(VENV_ATK) from $(REQS_ATK)"
+	@if [ ! -x "$(VENV_ATK)/bin/python" ]; then "$(PYTHON)" -m venv "$(VENV_ATK)"; fi
+	@"$(VENV_ATK)/bin/python" -m pip install --quiet --disable-pip-version-check -r $(REQS_ATK)
+	@rm -f "$(VENV_ATK)"/.stamp-*
+	@touch "$@"
+	@"$(VENV_ATK)/bin/atk" --version | grep -m1 "atk v"
+
+# ---------------------------------------------------------------------------------------------
+# The ansible_collections/atk/core layout (ansible-test and ansible-playbook need it)
+
+collection:
+	@python3 tests/utils/collection_layout.py --repo "$(REPO)"
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+
+units-pytest: venv
+	@rc=0; $(PYTEST) --import-mode=importlib tests/unit $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "units-pytest: no unit tests collected (ok)"; rc=0; fi; exit $$rc
+
+lint: venv collection
+	@ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" $(VRUN) $(VBIN)/ansible-lint --profile production --offline
+
+build: venv collection
+	@tmp=$$(mktemp -d /tmp/atk-core-build.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$(COLLECTION_DIR)"; \
+	$(VRUN) $(VBIN)/ansible-galaxy collection build --force --output-path "$$tmp/dist"; \
+	$(VRUN) $(VBIN)/ansible-galaxy collection install --force --offline -p "$$tmp/collections" "$$tmp"/dist/atk-core-*.tar.gz; \
+	$(VRUN) $(VBIN)/python "$(REPO)/tests/utils/check_docs.py" --collections-path "$$tmp/collections" --source "$(REPO)"
+
+sanity-seed: venv
+	@bash tests/utils/seed-ansible-test-pip.sh "$(VBIN)/python"
+
+sanity: venv collection sanity-seed
+	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then \
+	    echo "sanity: tests/sanity/ must not contain ignore files: $$(ls tests/sanity/ignore-*.txt)"; exit 1; \
+	fi
+	@cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
+
+units: venv collection sanity-seed
+	@cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test units --venv --python $(PYTHON_VERSION) --color no
+
+integration: venv collection
+	@rc=0; $(PYTEST) tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "integration: no tests collected (ok)"; rc=0; fi; exit $$rc
+
+molecule: venv collection
+	@scenarios=$$(ls extensions/molecule/*/molecule.yml 2>/dev/null || true); \
+	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios under extensions/molecule/, skipping"; exit 0; fi; \
+	work=$$(mktemp -d /tmp/atk-core-molecule.XXXXXX); trap 'rm -rf "$$work"' EXIT; \
+	cd extensions && ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/ansible" \
+	    XDG_CACHE_HOME="$$work/cache" $(VRUN) $(VBIN)/molecule test --all
+
+# Everything, fast first; stops at the first failing step and prints how long each step took.
+test:
+	@total=$$(date +%s); summary=""; \
+	for step in $(TEST_STEPS); do \
+	    start=$$(date +%s); echo "==> make $$step"; \
+	    if ! $(MAKE) $$step; then echo "==> make $$step FAILED after $$(( $$(date +%s) - start ))s"; exit 1; fi; \
+	    summary="$$summary  $$step: $$(( $$(date +%s) - start ))s\n"; \
+	done; \
+	printf "==> all test steps passed in %ss\n$$summary" "$$(( $$(date +%s) - total ))"
+
+# ---------------------------------------------------------------------------------------------
+# Housekeeping
+
+changelog: venv
+	@$(VRUN) $(VBIN)/antsibull-changelog lint
+
+clean:
+	rm -rf "$(LAYOUT_ROOT)" tests/output .pytest_cache

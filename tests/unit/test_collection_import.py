@@ -1,0 +1,21 @@
+# -*- coding: utf-8 -*-
+"""The collection's own code is importable as ansible_collections.atk.core (plain pytest and ansible-test units)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import os
+
+import ansible_collections.atk.core as collection
+
+
+def test_collection_package_is_this_collection():
+    paths = [os.path.realpath(p) for p in collection.__path__]
+    assert any(os.path.isfile(os.path.join(p, 'galaxy.yml')) or os.path.isdir(os.path.join(p, 'plugins')) for p in paths), paths
+
+
+def test_module_utils_package_resolves():
+    import ansible_collections.atk.core.plugins.module_utils as module_utils  # pylint: disable=import-outside-toplevel
+
+    assert any(os.path.isdir(p) for p in module_utils.__path__)
