@@ -119,19 +119,14 @@ def clean_temp_leftovers(directory):
     return removed
 
 
-def swap_tree(staged, target):
+def swap_tree(staged, target, trash):
     """Put the directory ``staged`` at ``target``, replacing what was there.
 
-    Two renames in the same directory: the old tree is moved aside first and deleted
-    only after the new one is in place, so a kill leaves either the old or the new
-    tree at ``target`` plus a temporary that :func:`clean_temp_leftovers` removes.
+    Two renames: the old tree is first moved into ``trash`` (a directory on the same
+    filesystem, outside the home's working tree) and deleted only after the new one
+    is in place, so a kill leaves either the old or the new tree at ``target``.
     """
-    parent = os.path.dirname(os.path.abspath(target))
-    old = None
-    if os.path.lexists(target):
-        old = os.path.join(parent, TEMP_PREFIX + "old-" + os.path.basename(target) + "-" + str(os.getpid()))
-        remove_tree(old)
-        os.rename(target, old)
+    old = swap_out(target, trash, delete=False) if os.path.lexists(target) else None
     try:
         os.rename(staged, target)
     except BaseException:
@@ -140,11 +135,23 @@ def swap_tree(staged, target):
         raise
     if old is not None:
         remove_tree(old)
-    _fsync_dir(parent)
+    _fsync_dir(os.path.dirname(os.path.abspath(target)))
+
+
+def swap_out(target, trash, delete=True):
+    """Move ``target`` into ``trash`` with one rename (then delete it). Returns its trash path."""
+    if not os.path.isdir(trash):
+        os.makedirs(trash)
+    old = tempfile.mkdtemp(prefix="old-", dir=trash)
+    os.rmdir(old)
+    os.rename(target, old)
+    if delete:
+        remove_tree(old)
+    return old
 
 
 def tree_files(root, skip_top=()):
-    """Map of relative path -> ('file', mode, bytes) | ('link', target) | ('dir',) for a tree.
+    """Map of relative path -> ('file', executable, sha256) | ('link', target) for a tree.
 
     Names in ``skip_top`` are skipped at the top level only (custom/, .env, .atk-ref).
     """

@@ -103,10 +103,13 @@ class Git(object):
         if not wanted:
             return False
         self.run(["add", "-A", "--"] + wanted, cwd=home)
-        rc, dummy, dummy2 = self.run(["diff", "--cached", "--quiet", "--"] + wanted, cwd=home, check=False)
-        if rc == 0:
+        # Commit exactly the staged files under our paths: a pathspec naming a folder whose
+        # files are all ignored (a registry plugin) would make git commit fail.
+        dummy, out, dummy2 = self.run(["diff", "--cached", "--name-only", "-z", "--"] + wanted, cwd=home)
+        staged = [name for name in out.split("\0") if name]
+        if not staged:
             return False
-        self.run(["commit", "-q", "-m", message, "--"] + wanted, cwd=home, env_update=ATK_IDENTITY)
+        self.run(["commit", "-q", "-m", message, "--"] + staged, cwd=home, env_update=ATK_IDENTITY)
         return True
 
     def auto_push(self, home):

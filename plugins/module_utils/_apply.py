@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""Carry out a plan on the home. PRIVATE to the collection.
+
+Order per plugin, chosen so that a run killed at any point leaves a home atk accepts
+and the next run repairs: the new folder is assembled off to the side (fetched files
++ the user's ``custom/`` and ``.env`` copied in + ``.atk-ref``), swapped in with two
+renames, then the manifest is written atomically, then install runs, then the commit.
+A folder being added is recorded in ``.git/atk-core/state.json`` (``in_flight``) first,
+so a leftover of a killed add is recognised as ours and replaced.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
+from ansible_collections.atk.core.plugins.module_utils import _gitignore
+from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _lifecycle
+from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _plan
+
+ENV_MODE = 0o600
+
+
+def _msg_downgrade(name):
+    return "Downgrade plugin '%s'" % name
+
+
+class Applier(object):
+    """Applies the plans of one run, plugin by plugin, in order."""
+
+    def __init__(self, home, git, run, manifest, state, trash, lifecycle=True, force=False, environ=None):
+        self.home = home
+        self.git = git
+        self.run = run
+        self.manifest = copy.deepcopy(manifest)
+        self.state = state
+        self.trash = trash
+        self.lifecycle = lifecycle
+        self.force = force
+        self.environ = os.environ if environ is None else environ
+        self.commits = 0
+        self.warnings = []
+
+    @property
+    def auto_commit(self):
+        return self.manifest["config"]["auto_commit"]
+
+    def apply(self, plans):
+        for plan in plans:
+            if plan.action in (None, "none"):
+                continue
+            try:
+                if plan.action == "remove":
+                    self._remove(plan)
+                elif plan.action in ("add", "resync", "upgrade", "downgrade"):
+                    self._put(plan)
+                elif plan.action == "install":
+                    self._install(plan, _home.plugin_dir(self.home, plan.directory))
+                elif plan.action == "configure":
+                    target = _home.plugin_dir(self.home, plan.directory)
+                    _fs.atomic_write(os.path.join(target, ".env"), plan.env[0], ENV_MODE)
+            except AtkError as exc:
+                plan.errors.append(str(exc))
+        if self.commits and self.auto_commit and self.manifest["config"]["auto_push"]:
+            self.warnings.extend(self.git.auto_push(self.home))
+        return plans
+
+    # -- helpers --------------------------------------------------------------------
+    def _save_state(self):
+        _plan.save_state(self.home, self.state)
+
+    def _commit(self, message, directory):
+        if not self.auto_commit:
+            return
+        if self.git.commit(self.home, message, paths=[_manifest.FILENAME, ".gitignore", "plugins/" + directory]):
+            self.commits += 1
+
+    def _write_gitignore(self, transform, directory):
+        path = os.path.join(self.home, ".gitignore")
+        content = _fs.read_text(path) or ""
+        new = transform(content, directory)
+        if new != content:
+            _fs.atomic_write(path, new)
+
+    # -- add, resync, upgrade, downgrade -------------------------------------------
+    def _put(self, plan):
+        target = _home.plugin_dir(self.home, plan.directory)
+        staged = plan.staged
+        self._carry_user_files(plan, target, staged)
+        if plan.source in ("registry", "git"):
+            with open(os.path.join(staged, _plan.REF_FILE), "w") as handle:
+                handle.write(plan.target_ref + "\n")
+        if plan.action == "add":
+            self.state.setdefault("in_flight", [])
+            if plan.directory not in self.state["in_flight"]:
+                self.state["in_flight"].append(plan.directory)
+            self._save_state()
+        _fs.swap_tree(staged, target, self.trash)
+        plan.staged = None
+        if plan.action == "add" and plan.source == "local":
+            self._write_gitignore(_gitignore.add_exemption, plan.directory)
+        if plan.action == "add":
+            entry = _manifest.make_entry(plan.name, plan.directory, plan.source, plan.target_ref,
+                                         plan.item.get("url") if plan.source == "git" else None)
+            self.manifest = _manifest.with_entry(self.manifest, entry)
+        elif plan.action in ("upgrade", "downgrade"):
+            entry = copy.deepcopy(_manifest.find_entry(self.manifest, plan.directory) or plan.entry)
+            entry["source"]["ref"] = plan.target_ref
+            self.manifest = _manifest.with_entry(self.manifest, entry)
+        _manifest.save_manifest(self.home, self.manifest)
+        if plan.action == "add":
+            self.state["in_flight"] = [d for d in self.state["in_flight"] if d != plan.directory]
+            self._save_state()
+        if plan.run_install:
+            self._install(plan, target)
+        message = {"add": _git.msg_add(plan.name), "upgrade": _git.msg_upgrade(plan.name),
+                   "downgrade": _msg_downgrade(plan.name)}.get(plan.action, "Restore plugin '%s'" % plan.name)
+        self._commit(message, plan.directory)
+
+    def _carry_user_files(self, plan, target, staged):
+        """custom/ and .env survive every change; everything else comes from the source."""
+        if os.path.isdir(os.path.join(target, "custom")) and not os.path.lexists(os.path.join(staged, "custom")):
+            shutil.copytree(os.path.join(target, "custom"), os.path.join(staged, "custom"), symlinks=True)
+        env_target = os.path.join(staged, ".env")
+        if plan.env is not None:
+            _fs.atomic_write(env_target, plan.env[0], ENV_MODE)
+        elif os.path.isfile(os.path.join(target, ".env")):
+            shutil.copy2(os.path.join(target, ".env"), env_target)
+
+    # -- lifecycle --------------------------------------------------------------------
+    def _secrets(self, target):
+        return [v for v in _lifecycle.read_env(target).values() if len(v) >= 3]
+
+    def _install(self, plan, target):
+        pending = self.state.setdefault("pending_install", {})
+        if plan.install == "blocked":
+            pending[plan.directory] = True
+            self._save_state()
+            plan.errors.append(
+                "Missing required environment variables for '%s': %s. Set them with atk.core.atk_env (or this plugin's "
+                "env option) and re-run; the install will be retried." % (plan.name, ", ".join(plan.missing_env)))
+            return
+        outcome = _lifecycle.run(self.run, plan.spec, "install", target)
+        if outcome is None:
+            plan.install = "not defined"
+            pending.pop(plan.directory, None)
+        elif outcome[0] != 0:
+            plan.install = "failed"
+            pending[plan.directory] = True
+            plan.errors.append("Install failed for plugin '%s' (exit code %d): %s" % (
+                plan.name, outcome[0], _lifecycle.tail(outcome[2] or outcome[1], self._secrets(target)).strip()))
+        else:
+            plan.install = "ran"
+            pending.pop(plan.directory, None)
+        self._save_state()
+
+    # -- remove -----------------------------------------------------------------------
+    def _remove(self, plan):
+        target = _home.plugin_dir(self.home, plan.directory)
+        if os.path.isdir(target) and self.lifecycle and not plan.orphan:
+            spec = _plan._try_load(target)
+            if spec is None and not self.force:
+                raise AtkError("Cannot remove plugin '%s': its plugin.yaml is invalid, so its uninstall command "
+                               "cannot run." % plan.name, hint="Fix the plugin.yaml, or set force=true to delete it anyway.")
+            if spec is not None:
+                stopped = _lifecycle.run(self.run, spec, "stop", target)
+                if stopped is not None and stopped[0] != 0:
+                    plan.warnings.append("stop failed (exit code %d); continuing" % stopped[0])
+                outcome = _lifecycle.run(self.run, spec, "uninstall", target)
+                if outcome is not None and outcome[0] != 0:
+                    detail = _lifecycle.tail(outcome[2] or outcome[1], self._secrets(target)).strip()
+                    if not self.force:
+                        raise AtkError("Uninstall failed for '%s' (exit code %d). Plugin was NOT removed: %s" % (
+                            plan.name, outcome[0], detail), hint="Fix the issue and retry, or set force=true to remove anyway.")
+                    plan.warnings.append("uninstall failed (exit code %d); removed anyway (force)" % outcome[0])
+        if os.path.lexists(target):
+            _fs.swap_out(target, self.trash)
+        if plan.orphan:
+            return
+        if plan.source == "local":
+            self._write_gitignore(_gitignore.remove_exemption, plan.directory)
+        self.manifest = _manifest.without_entry(self.manifest, plan.directory)
+        _manifest.save_manifest(self.home, self.manifest)
+        self.state.setdefault("pending_install", {}).pop(plan.directory, None)
+        self._save_state()
+        self._commit(_git.msg_remove(plan.name), plan.directory)

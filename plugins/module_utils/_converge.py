@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""One converge of a home's plugins: lock, plan, apply or report. PRIVATE to the collection.
+
+The entry point of atk_plugin (and of the role through it). Check mode and the real
+run share everything up to the plan; only the real run applies it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _apply
+from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
+from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _plan
+
+
+def default_cache_dir(environ=None):
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "atk-core")
+
+
+def require_home(home, check_mode):
+    """atk's validation, with the repair a clone needs; a missing home is empty in check mode."""
+    if not os.path.lexists(home) and check_mode:
+        return False
+    errors = _home.validate_home(home)
+    if errors and not (_home.is_repairable(home) and check_mode):
+        if _home.is_repairable(home):
+            _home.repair(home)
+        else:
+            raise AtkError("ATK Home not initialized at %s: %s." % (home, "; ".join(errors)),
+                           hint="Create it first with atk.core.atk_home (or atk init).")
+    return True
+
+
+def _summary(manifest):
+    return {"plugins": [{"directory": e["directory"], "name": e["name"], "source": e["source"]["type"],
+                         "ref": e["source"]["ref"]} for e in manifest["plugins"]]}
+
+
+def _diffs(home, before, after, plans):
+    diffs = [{"before_header": os.path.join(home, _manifest.FILENAME), "after_header": os.path.join(home, _manifest.FILENAME),
+              "before": _manifest.dump_manifest(before), "after": _manifest.dump_manifest(after)}]
+    for plan in plans:
+        if not plan.changed:
+            continue
+        lines_before = []
+        lines_after = []
+        for change in plan.files:
+            if change["status"] != "added":
+                lines_before.append(change["path"] + "\n")
+            if change["status"] != "removed":
+                lines_after.append(change["path"] + ("  (modified)\n" if change["status"] == "modified" else "\n"))
+        if plan.env is not None:
+            for key in plan.env[2] + plan.env[3]:
+                lines_before.append(".env: %s=<hidden>\n" % key)
+            for key in plan.env[1] + plan.env[2]:
+                lines_after.append(".env: %s=<hidden>%s\n" % (key, "  (changed)" if key in plan.env[2] else ""))
+        label = "plugins/%s" % plan.directory
+        diffs.append({
+            "before_header": "%s @ %s" % (label, plan.before_ref or "(not installed)") if plan.action != "add" else label + " (absent)",
+            "after_header": "%s (removed)" % label if plan.action == "remove" else "%s @ %s" % (label, plan.target_ref or plan.before_ref or "local"),
+            "before": "".join(lines_before), "after": "".join(lines_after)})
+    return diffs
+
+
+def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
+                     registry_url=_plan.DEFAULT_REGISTRY_URL, force=False, lifecycle=True, cache_dir=None,
+                     lock_timeout=600, check_mode=False, want_diff=False, environ=None):
+    """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``)."""
+    home = _home.resolve_home(home, environ)
+    items = [_plan.normalize_item(item, default_state) for item in items]
+    sources = _plan.Sources(run, cache_dir or default_cache_dir(environ), registry_url)
+    exists = require_home(home, check_mode)
+    lock = _fs.HomeLock(home, timeout=lock_timeout, shared=check_mode) if exists else None
+    if lock is not None:
+        lock.__enter__()
+    try:
+        if exists and not check_mode:
+            _fs.clean_temp_leftovers(os.path.join(home, "plugins"))
+            _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
+        if check_mode or not exists:
+            stage_root = tempfile.mkdtemp(prefix="atk-core-check-")
+        else:
+            work = os.path.join(_home.state_dir(home), "tmp")
+            if not os.path.isdir(work):
+                os.makedirs(work)
+            stage_root = tempfile.mkdtemp(prefix="stage-", dir=work)
+        try:
+            planner = _plan.Planner(home, sources, stage_root, lifecycle=lifecycle, force=force, environ=environ,
+                                    manifest=None if exists else _manifest.initial_manifest())
+            plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent" else None)
+            before = planner.manifest
+            after = _plan.manifest_after(before, plans)
+            warnings = []
+            if not check_mode:
+                applier = _apply.Applier(home, _git.Git(run, git_path), run, before, planner.state,
+                                         trash=os.path.join(_home.state_dir(home), "tmp", "trash"),
+                                         lifecycle=lifecycle, force=force, environ=environ)
+                applier.apply(plans)
+                after = applier.manifest
+                warnings.extend(applier.warnings)
+        finally:
+            _fs.remove_tree(stage_root)
+            if exists and not check_mode:
+                _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+    results = [plan.result() for plan in plans]
+    for plan in plans:
+        warnings.extend("%s: %s" % (plan.directory or plan.item.get("name"), w) for w in plan.warnings)
+    result = {
+        "changed": any(plan.changed for plan in plans),
+        "home": home,
+        "plugins": results,
+        "actions": [r for r in results if r["action"] != "none"],
+        "changed_plugins": [r["plugin"] for r in results if r["changed"]],
+        "unchanged_plugins": [r["plugin"] for r in results if not r["changed"]],
+        "before": _summary(before),
+        "after": _summary(after),
+        "network": {"contacts": sources.network_calls(), "urls": sources.contacted()},
+        "warnings": warnings,
+        "errors": [e for plan in plans for e in plan.errors],
+    }
+    if want_diff:
+        result["diff"] = _diffs(home, before, after, plans)
+    return result

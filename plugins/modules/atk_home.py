@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: atk_home
+short_description: Create, clone, repair and configure an ATK home
+version_added: "0.1.0"
+description:
+  - Makes sure an ATK home (the git repository holding C(manifest.yaml), C(plugins/) and
+    C(.gitignore) that the C(atk) CLI works on) exists and is accepted by C(atk) 0.4.0.
+  - A missing home is initialised byte-identically to C(atk init) (same C(manifest.yaml),
+    C(.gitignore), commit author C(ATK <atk@localhost>) and message C(Initialize ATK Home)),
+    or cloned from O(repo), the user's own home repository (the multi-machine case).
+  - A clone lacks C(plugins/) when every plugin is a registry or git plugin (git keeps no empty
+    directories) and C(atk) then refuses the home; this module creates it.
+  - Can set the manifest's C(config) (C(auto_commit), C(auto_push)), the C(origin) remote,
+    fast-forward the home from its remote (O(update)) and push local commits (O(push)).
+  - Installing plugins is the job of M(atk.core.atk_plugin).
+author:
+  - atk.core maintainers
+options:
+  path:
+    description:
+      - Path of the ATK home.
+      - Defaults to E(ATK_HOME) of the managed host when set, else C(~/.atk) of the remote user
+        (C(~) follows E(HOME)).
+    type: path
+    aliases: [home]
+  state:
+    description:
+      - V(present) makes sure the home exists and is valid; V(absent) deletes it, which needs O(force=true).
+    type: str
+    choices: [present, absent]
+    default: present
+  repo:
+    description:
+      - Git URL of the user's own ATK home repository. When the home does not exist yet it is cloned
+        from there instead of being initialised empty.
+      - Credentials in the URL are never shown in results or messages.
+    type: str
+  remote_url:
+    description:
+      - Make the home's C(origin) remote point at this URL (added when missing).
+    type: str
+  update:
+    description:
+      - Fast-forward an existing home to the remote branch its current branch tracks.
+      - Never merges or rebases; fails with an explanation when the home has diverged.
+      - In check mode only C(git ls-remote) is run.
+    type: bool
+    default: false
+  push:
+    description:
+      - Push commits the home has and its upstream lacks (sets the upstream on first push to C(origin)).
+    type: bool
+    default: false
+  config:
+    description:
+      - The manifest's C(config) section. Keys left out keep their current value.
+    type: dict
+    suboptions:
+      auto_commit:
+        description: Commit the home after each change (atk's default V(true)).
+        type: bool
+      auto_push:
+        description: Push after each commit (atk's default V(false)).
+        type: bool
+  force:
+    description:
+      - Required with O(state=absent): deleting a home deletes every plugin's C(custom/) and C(.env).
+    type: bool
+    default: false
+  lock_timeout:
+    description: Seconds to wait for another atk.core run on the same home to finish.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - atk.core.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Nothing is written; O(update) runs only C(git ls-remote); a clone that would happen is reported, not made.
+  diff_mode:
+    support: full
+    details: Shows the home's summary (validity, HEAD, remote, config, plugin directories) before and after.
+  idempotent:
+    support: full
+requirements:
+  - git
+  - PyYAML
+  - jsonschema
+seealso:
+  - module: atk.core.atk_plugin
+  - module: atk.core.atk_env
+notes:
+  - atk.core keeps its lock and state in C(<home>/.git/atk-core/), never in the tracked tree.
+"""
+
+EXAMPLES = r"""
+- name: Make sure ~/.atk exists (same result as `atk init`)
+  atk.core.atk_home:
+
+- name: Clone my home repository on a new laptop
+  atk.core.atk_home:
+    path: ~/.atk
+    repo: git@github.com:me/atk-home.git
+
+- name: Keep a fleet machine's home current and auto-pushing
+  atk.core.atk_home:
+    path: /srv/atk
+    update: true
+    config:
+      auto_commit: true
+      auto_push: true
+
+- name: Delete a throw-away home
+  atk.core.atk_home:
+    path: /tmp/atk-demo
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+path:
+  description: The home's absolute path.
+  returned: always
+  type: str
+  sample: /home/me/.atk
+actions:
+  description: What was done (or, in check mode, would be done), in order.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "clone", "repo": "https://example.org/me/atk-home"}, {"action": "repair", "create": "plugins/"}]
+before:
+  description: The home before the run.
+  returned: always
+  type: dict
+  contains:
+    exists:
+      description: Whether the path exists.
+      type: bool
+    valid:
+      description: Whether atk 0.4.0 accepts it as a home.
+      type: bool
+    errors:
+      description: atk's validation errors.
+      type: list
+      elements: str
+    head:
+      description: The home repository's HEAD commit.
+      type: str
+    branch:
+      description: The current branch.
+      type: str
+    remote_url:
+      description: The C(origin) URL, credentials removed.
+      type: str
+    config:
+      description: The manifest's config section.
+      type: dict
+    plugins:
+      description: Directories of the installed plugins, in manifest order.
+      type: list
+      elements: str
+  sample: {"exists": false, "valid": false, "errors": [], "head": null, "config": null, "plugins": []}
+after:
+  description: The home after the run (in check mode, the prediction where it can be known).
+  returned: always
+  type: dict
+  sample: {"exists": true, "valid": true, "errors": [], "config": {"auto_commit": true, "auto_push": false}, "plugins": []}
+diff:
+  description: Before and after summaries, with headers, when run with C(--diff).
+  returned: when diff mode is on
+  type: dict
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
+from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _module
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", aliases=["home"]),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            repo=dict(type="str"),
+            remote_url=dict(type="str"),
+            update=dict(type="bool", default=False),
+            push=dict(type="bool", default=False),
+            config=dict(type="dict", options=dict(auto_commit=dict(type="bool"), auto_push=dict(type="bool"))),
+            force=dict(type="bool", default=False),
+            lock_timeout=dict(type="int", default=600),
+        ),
+        supports_check_mode=True,
+    )
+    _module.require_libraries(module)
+    params = module.params
+    home = _home.resolve_home(params["path"])
+    git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
+
+    def work():
+        with _fs.HomeLock(home, timeout=params["lock_timeout"], shared=module.check_mode):
+            before = _home.describe(home, git)
+            actions, warnings = _home.converge_home(
+                home, git, check_mode=module.check_mode, state=params["state"], repo=params["repo"],
+                remote_url=params["remote_url"], update=params["update"], config=params["config"],
+                push=params["push"], force=params["force"])
+            after = _home.predict(before, actions) if module.check_mode else _home.describe(home, git)
+        for warning in warnings:
+            module.warn(warning)
+        result = dict(changed=bool(actions), path=home, actions=actions, before=before, after=after)
+        if module._diff:
+            result["diff"] = _home.diff(before, after)
+        return result
+
+    if params["state"] == "present" and os.path.lexists(home) and not os.path.isdir(home):
+        module.fail_json(msg="Path exists but is a file, not a directory: %s" % home)
+    _module.run_module(module, work)
+
+
+if __name__ == "__main__":
+    main()
