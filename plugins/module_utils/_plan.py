@@ -585,7 +585,9 @@ class Planner(object):
             if plan.directory:
                 env_text = _fs.read_text(os.path.join(_home.plugin_dir(self.home, plan.directory), ".env"))
             if plan.item.get("env"):
-                new_text, added, changed, removed = _envfile.set_values(env_text or "", plan.item["env"])
+                descriptions = dict((v["name"], v["description"]) for v in (plan.spec or {}).get("env_vars") or []
+                                    if v.get("description"))
+                new_text, added, changed, removed = _envfile.set_values(env_text or "", plan.item["env"], descriptions)
                 if added or changed or removed:
                     plan.env = (new_text, added, changed, removed)
                     env_text = new_text
