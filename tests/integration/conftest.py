@@ -1,0 +1,131 @@
+"""pytest fixtures of the atk.core integration harness (API: tests/integration/harness/README.md)."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# pylint: disable=wrong-import-position
+from harness import (  # noqa: E402
+    AnsibleRunner,
+    AtkPeer,
+    GitDaemon,
+    IsolatedEnv,
+    build_git_source,
+    build_registry,
+    collections_root,
+)
+
+_TEST_IDS = itertools.count(1)
+
+
+@pytest.fixture(scope='session')
+def collection_path() -> Path:
+    """ANSIBLE_COLLECTIONS_PATH for the collection under test (the ``make collection`` layout, refreshed once per session)."""
+    return collections_root(sync=True)
+
+
+@pytest.fixture(scope='session')
+def git_daemon(tmp_path_factory):
+    """A git daemon on 127.0.0.1 (free port) shared by the session. Fixtures restart it if a test stopped it."""
+    daemon = GitDaemon(tmp_path_factory.mktemp('git-daemon') / 'srv')
+    daemon.start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def git_daemon_factory(tmp_path_factory):
+    """``make(listen=('127.0.0.1',), port=None, start=True) -> GitDaemon``: private daemons, stopped after the test."""
+    made = []
+
+    def make(listen=('127.0.0.1',), port=None, start=True):
+        daemon = GitDaemon(tmp_path_factory.mktemp('private-git-daemon') / 'srv', listen=listen, port=port)
+        made.append(daemon)
+        return daemon.start() if start else daemon
+
+    yield make
+    for daemon in made:
+        daemon.stop()
+
+
+@pytest.fixture
+def test_id() -> str:
+    """A short id unique within the session (names this test's repositories on the shared daemon)."""
+    return 't%04d' % next(_TEST_IDS)
+
+
+@pytest.fixture
+def isolated_env(tmp_path, git_daemon, test_id) -> IsolatedEnv:
+    """A fresh user: HOME, ATK_HOME (=HOME/.atk), GIT_CONFIG_GLOBAL, ATK_TEST_MARKERS under tmp_path.
+
+    ``https://example.org/`` is already redirected to this test's git sources on ``git_daemon``.
+    """
+    env = IsolatedEnv(tmp_path / 'env')
+    git_daemon.ensure_running()
+    env.serve_git_sources(git_daemon, prefix='sources/%s' % test_id)
+    return env
+
+
+@pytest.fixture
+def registry_factory(git_daemon, isolated_env, test_id):
+    """``make(plugins=None, lifecycle='replace', use=True, daemon=None) -> Registry``.
+
+    ``plugins``: None for the whole fixture snapshot, or PluginSource objects (``fixture_plugins([...])``,
+    ``synthetic_plugins(n)``). ``use`` points ``isolated_env``'s registry redirect at it (the last one wins).
+    """
+    counter = itertools.count(1)
+
+    def make(plugins=None, lifecycle='replace', use=True, daemon=None):
+        daemon = daemon or git_daemon
+        daemon.ensure_running()
+        repo = daemon.init_repo('registries/%s-%d' % (test_id, next(counter)))
+        registry = build_registry(repo, plugins, lifecycle=lifecycle)
+        if use:
+            isolated_env.use_registry(registry)
+        return registry
+
+    return make
+
+
+@pytest.fixture
+def registry(registry_factory):
+    """A fresh registry of the 20 snapshot plugins (lifecycle stubs in place), redirected in ``isolated_env``."""
+    return registry_factory()
+
+
+@pytest.fixture
+def git_source_factory(git_daemon, isolated_env, test_id):
+    """``make(owner_repo, spec=None, files=None, host='example.org', lifecycle='replace') -> GitSource``.
+
+    The repository answers at ``https://<host>/<owner>/<repo>`` inside ``isolated_env``;
+    type ``src.source`` (``example.org/acme/demo``) where atk or a module expects a git source.
+    """
+    prefix = 'sources/%s' % test_id
+    hosts = {'example.org'}
+
+    def make(owner_repo, spec=None, files=None, host='example.org', lifecycle='replace'):
+        git_daemon.ensure_running()
+        if host not in hosts:
+            isolated_env.serve_git_sources(git_daemon, host=host, prefix=prefix)
+            hosts.add(host)
+        return build_git_source(git_daemon, owner_repo, spec=spec, files=files, host=host, lifecycle=lifecycle, prefix=prefix)
+
+    return make
+
+
+@pytest.fixture
+def atk_peer(isolated_env) -> AtkPeer:
+    """The real atk-cli 0.4.0 in ``isolated_env``."""
+    return AtkPeer(isolated_env)
+
+
+@pytest.fixture
+def ansible(isolated_env, collection_path) -> AnsibleRunner:
+    """ansible-playbook against the collection under test, in ``isolated_env``."""
+    return AnsibleRunner(isolated_env, collections_path=collection_path)

@@ -1,0 +1,63 @@
+"""Where things are: the repository, the fixture registry, the virtualenvs, the collection layout."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+"""The collection root (the repository)."""
+
+CALLBACK_PLUGINS_DIR = REPO_ROOT / 'tests' / 'integration' / 'callback_plugins'
+"""Holds the ``atk_json`` stdout callback used by the ansible runner."""
+
+REGISTRY_URL = 'https://github.com/Svtoo/atk-registry'
+"""atk-cli 0.4.0's hard-coded registry URL (redirected with git ``insteadOf`` in tests)."""
+
+
+def fixture_registry_dir() -> Path:
+    """The snapshot of the public registry: ``$ATK_FIXTURE_REGISTRY`` or ``<repo>/../shared/fixtures/atk-registry``."""
+    env = os.environ.get('ATK_FIXTURE_REGISTRY')
+    path = Path(env) if env else REPO_ROOT.parent / 'shared' / 'fixtures' / 'atk-registry'
+    if not (path / 'index.yaml').is_file():
+        raise FileNotFoundError('fixture registry not found at %s (set ATK_FIXTURE_REGISTRY)' % path)
+    return path
+
+
+def venv_bin() -> Path:
+    """The bin directory of the Python running the tests (``.venv/bin`` under ``make``)."""
+    return Path(sys.executable).parent
+
+
+def ansible_bin(tool: str = 'ansible-playbook') -> Path:
+    """An Ansible CLI from the running venv, else from ``<repo>/.venv/bin``."""
+    for candidate in (venv_bin() / tool, REPO_ROOT / '.venv' / 'bin' / tool):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError('%s not found next to %s nor in %s/.venv/bin: run `make venv`' % (tool, sys.executable, REPO_ROOT))
+
+
+def atk_bin() -> Path:
+    """The real atk-cli 0.4.0: ``$ATK_PEER_BIN`` or ``<repo>/.venv-atk/bin/atk``."""
+    path = Path(os.environ.get('ATK_PEER_BIN') or REPO_ROOT / '.venv-atk' / 'bin' / 'atk')
+    if not path.exists():
+        raise FileNotFoundError('atk peer not found at %s: run `make venv` (or set ATK_PEER_BIN)' % path)
+    return path
+
+
+def collections_root(sync: bool = True) -> Path:
+    """The folder to use as ANSIBLE_COLLECTIONS_PATH (holds ``ansible_collections/atk/core``).
+
+    Same place as ``make collection`` (``$ATK_CORE_LAYOUT_ROOT`` or ``/tmp/atk-core-<hash>``);
+    with ``sync`` the copy is refreshed from the working tree first (incremental, locked).
+    """
+    sys.path.insert(0, str(REPO_ROOT / 'tests' / 'utils'))
+    try:
+        import collection_layout  # pylint: disable=import-outside-toplevel
+    finally:
+        sys.path.pop(0)
+    if sync:
+        root, _dest = collection_layout.sync(str(REPO_ROOT))
+        return Path(root)
+    return Path(collection_layout.layout_root(str(REPO_ROOT)))
