@@ -45,7 +45,7 @@ def _install_collection_alias():
             module.__path__ = list(path)
             module.__package__ = name
             sys.modules[name] = module
-            parent, _, child = name.rpartition('.')
+            parent, child = name.rpartition('.')[::2]
             if parent:
                 setattr(sys.modules[parent], child, module)
 

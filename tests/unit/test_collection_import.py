@@ -16,6 +16,6 @@ def test_collection_package_is_this_collection():
 
 
 def test_module_utils_package_resolves():
-    import ansible_collections.atk.core.plugins.module_utils as module_utils  # pylint: disable=import-outside-toplevel
+    from ansible_collections.atk.core.plugins import module_utils  # pylint: disable=import-outside-toplevel
 
     assert any(os.path.isdir(p) for p in module_utils.__path__)

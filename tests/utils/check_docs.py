@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Render the documentation of every module of the installed atk.core collection.
 
     check_docs.py --collections-path DIR [--source REPO]

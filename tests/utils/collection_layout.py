@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Mirror the collection into an ``ansible_collections/atk/core`` layout outside the repository.
 
 ansible-test only works on a collection that sits at ``.../ansible_collections/<ns>/<name>/``
