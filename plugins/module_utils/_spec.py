@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""plugin.yaml loading, as atk 0.4.0's ``load_plugin_schema`` does it. PRIVATE to the collection.
+
+``load_plugin(dir)``: ``plugin.yaml`` (else ``plugin.yml``) through ``yaml.safe_load``, then
+``custom/overrides.yaml`` deep-merged when it parses to a mapping, then validation against the
+plugin JSON Schema (atk's strict pydantic ``PluginSchema``, lax coercion).
+
+What comes back is a plain dict: the file's keys only (no defaults injected), with the lax values
+atk coerces already coerced (``env_vars[].required/secret`` to bool, ``ports[].port`` and
+``mcp.timeout`` to int, ``!!binary`` text to str, ``!!set`` to list). The helpers
+:func:`env_vars`, :func:`ports`, :func:`lifecycle`, :func:`mcp` and :func:`maturity` apply atk's
+defaults when reading.
+
+Beyond atk (which would crash or hang instead): files over 1 MiB, non-UTF-8 files, recursive YAML
+aliases, alias expansion beyond ``MAX_NODES`` nodes ("billion laughs") and nesting deeper than
+``MAX_DEPTH`` are refused with an :class:`AtkError`.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _validate
+from ansible_collections.atk.core.plugins.module_utils._schemas import PLUGIN_SCHEMA
+
+try:
+    import yaml
+    HAS_YAML = True
+    YAML_IMPORT_ERROR = None
+except ImportError:
+    yaml = None
+    HAS_YAML = False
+    YAML_IMPORT_ERROR = traceback.format_exc()
+
+PLUGIN_FILES = ("plugin.yaml", "plugin.yml")
+CUSTOM_DIR = "custom"
+OVERRIDES_FILE = "overrides.yaml"
+LIFECYCLE_KEYS = ("install", "uninstall", "start", "stop", "logs", "status", "health_endpoint")
+
+MAX_FILE_SIZE = 1024 * 1024
+# A 1 MiB document without aliases has well under a million nodes, so only alias expansion reaches this.
+MAX_NODES = 1000000
+MAX_DEPTH = 100
+
+
+def _require_yaml():
+    if not HAS_YAML:
+        raise AtkError("The Python library 'PyYAML' is not installed.",
+                       hint="Install PyYAML (python3-yaml or pip install pyyaml) on the managed host.")
+
+
+def read_text(path, max_size=MAX_FILE_SIZE):
+    """The file as atk's ``Path.read_text()`` gives it (UTF-8, universal newlines), refusing big files."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(max_size + 1)
+    except OSError as exc:
+        raise AtkError("Cannot read '%s': %s" % (path, exc.strerror or exc))
+    if len(raw) > max_size:
+        raise AtkError("Refusing to read '%s': it is larger than %d bytes (1 MiB)" % (path, max_size),
+                       hint="A plugin file is a few kilobytes; check that the path is right.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AtkError("Invalid YAML in '%s': not UTF-8 text (byte 0x%02x at offset %d)" % (path, raw[exc.start], exc.start))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _children(node):
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_node(root, where):
+    """Refuse recursive aliases, alias expansion beyond MAX_NODES and nesting beyond MAX_DEPTH."""
+    sizes = {}
+    depths = {}
+    on_path = set()
+    stack = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        if leaving:
+            on_path.discard(key)
+            children = _children(node)
+            size = 1 + sum(sizes[id(child)] for child in children)
+            depth = 1 + max([depths[id(child)] for child in children] or [0])
+            if size > MAX_NODES:
+                raise AtkError("Invalid YAML in '%s': more than %d nodes once aliases are expanded; refusing it "
+                               "(an alias bomb?)" % (where, MAX_NODES))
+            if depth > MAX_DEPTH:
+                raise AtkError("Invalid YAML in '%s': nested more than %d levels deep" % (where, MAX_DEPTH))
+            sizes[key] = size
+            depths[key] = depth
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise AtkError("Invalid YAML in '%s': an alias refers to a node that contains it (recursive alias)" % where)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+
+
+def parse_yaml(text, where):
+    """``yaml.safe_load(text)`` with atk's error text, after the alias and depth checks. None when empty."""
+    _require_yaml()
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_node(node, where)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise AtkError("Invalid YAML in '%s': %s" % (where, exc))
+    except RecursionError:
+        raise AtkError("Invalid YAML in '%s': nested too deeply" % where)
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path):
+    """:func:`read_text` then :func:`parse_yaml`."""
+    return parse_yaml(read_text(path), path)
+
+
+def _kind(value):
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a %s" % type(value).__name__
+
+
+def load_plugin_file(path):
+    """One plugin file, parsed but not validated. Empty -> atk's ``empty file`` error; must be a mapping."""
+    data = load_yaml_file(path)
+    if data is None:
+        raise AtkError("Invalid YAML in '%s': empty file" % path)
+    if not isinstance(data, dict):
+        raise AtkError("Invalid plugin '%s': top level: expected mapping, got %s" % (path, _kind(data)))
+    return data
+
+
+def find_plugin_file(plugin_dir):
+    """``plugin.yaml`` if it exists, else ``plugin.yml``; a path that is not a directory is the file itself."""
+    if not os.path.exists(plugin_dir):
+        raise AtkError("Source path '%s' does not exist" % plugin_dir)
+    if not os.path.isdir(plugin_dir):
+        return plugin_dir
+    for name in PLUGIN_FILES:
+        candidate = os.path.join(plugin_dir, name)
+        if os.path.exists(candidate):
+            return candidate
+    raise AtkError("Directory '%s' does not contain plugin.yaml or plugin.yml" % plugin_dir)
+
+
+def deep_merge(base, override):
+    """atk's ``_deep_merge``: dicts merge recursively with the override winning; anything else
+    (lists, scalars, an explicit null) replaces. Neither argument is modified."""
+    result = dict(base)
+    for key, value in override.items():
+        current = result.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            result[key] = deep_merge(current, value)
+        else:
+            result[key] = value
+    return result
+
+
+def overrides_path(plugin_dir):
+    return os.path.join(plugin_dir, CUSTOM_DIR, OVERRIDES_FILE)
+
+
+def load_overrides(plugin_dir):
+    """``custom/overrides.yaml`` when it exists and parses to a mapping, else None (as atk ignores it)."""
+    path = overrides_path(plugin_dir)
+    if not os.path.exists(path):
+        return None
+    data = load_yaml_file(path)
+    return data if isinstance(data, dict) else None
+
+
+def load_plugin(plugin_dir, overrides=True):
+    """The validated plugin of ``plugin_dir`` with ``custom/overrides.yaml`` merged in (unless
+    ``overrides`` is False). ``plugin_dir`` may also be a plugin file (no overrides then, like atk)."""
+    path = find_plugin_file(plugin_dir)
+    data = load_plugin_file(path)
+    if overrides and os.path.isdir(plugin_dir):
+        extra = load_overrides(plugin_dir)
+        if extra is not None:
+            data = deep_merge(data, extra)
+    return validate_plugin(data, path)
+
+
+def _coerce(container, key, coerce):
+    if isinstance(container, dict) and container.get(key) is not None:
+        container[key] = coerce(container[key])
+
+
+def validate_plugin(data, where):
+    """Validate plugin data (``where`` names it in messages); returns the normalised, coerced copy."""
+    spec = _validate.validate(data, PLUGIN_SCHEMA, "plugin '%s'" % where)
+    for var in spec.get("env_vars", []):
+        _coerce(var, "required", _validate.coerce_bool)
+        _coerce(var, "secret", _validate.coerce_bool)
+    for port in spec.get("ports", []):
+        _coerce(port, "port", _validate.coerce_int)
+    _coerce(spec.get("mcp"), "timeout", _validate.coerce_int)
+    return spec
+
+
+def maturity(spec):
+    return spec.get("maturity", "ai-generated")
+
+
+def env_vars(spec):
+    """``env_vars`` with atk's defaults filled in."""
+    return [{
+        "name": var["name"],
+        "required": var.get("required", False),
+        "secret": var.get("secret", False),
+        "default": var.get("default"),
+        "description": var.get("description"),
+    } for var in spec.get("env_vars", [])]
+
+
+def ports(spec):
+    """``ports`` with atk's defaults filled in."""
+    return [{
+        "port": port["port"],
+        "name": port.get("name"),
+        "protocol": port.get("protocol", "http"),
+        "description": port.get("description"),
+    } for port in spec.get("ports", [])]
+
+
+def lifecycle(spec, key):
+    """One lifecycle command (``install``, ``start``, ...) or None. There is no ``restart``."""
+    if key not in LIFECYCLE_KEYS:
+        raise KeyError("unknown lifecycle key %r (atk knows %s)" % (key, ", ".join(LIFECYCLE_KEYS)))
+    return (spec.get("lifecycle") or {}).get(key)
+
+
+def mcp(spec):
+    """The ``mcp`` section with atk's defaults filled in, or None."""
+    section = spec.get("mcp")
+    if section is None:
+        return None
+    return {
+        "transport": section["transport"],
+        "command": section.get("command"),
+        "args": section.get("args"),
+        "endpoint": section.get("endpoint"),
+        "env": section.get("env"),
+        "timeout": section.get("timeout"),
+    }

@@ -1,0 +1,376 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""_spec: plugin file discovery, safe YAML loading, the overrides deep merge, validation, helpers."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+
+from ansible_collections.atk.core.plugins.module_utils import _spec
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+
+pytest.importorskip("yaml")
+pytest.importorskip("jsonschema")
+
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+BASE = """\
+schema_version: "2026-01-23"
+name: Demo Plugin
+description: A demo
+env_vars:
+  - name: API_KEY
+    required: true
+    secret: true
+  - name: LEVEL
+    default: info
+lifecycle:
+  install: ./install.sh
+  uninstall: ./uninstall.sh
+  start: ./start.sh
+mcp:
+  transport: stdio
+  command: bash
+  args: ["$ATK_PLUGIN_DIR/mcp.sh"]
+  env: [API_KEY]
+"""
+
+
+def fixture_registry():
+    """``$ATK_FIXTURE_REGISTRY``, ``<repo>/../shared/fixtures/atk-registry``, or the same next to the
+    repository a ``make collection`` layout was copied from (its ``SOURCE`` file names it)."""
+    candidates = []
+    if os.environ.get("ATK_FIXTURE_REGISTRY"):
+        candidates.append(os.environ["ATK_FIXTURE_REGISTRY"])
+    candidates.append(os.path.join(os.path.dirname(COLLECTION_ROOT), "shared", "fixtures", "atk-registry"))
+    marker = os.path.join(COLLECTION_ROOT, "..", "..", "..", "SOURCE")
+    if os.path.isfile(marker):
+        with open(marker, encoding="utf-8") as handle:
+            source = handle.read().strip()
+        candidates.append(os.path.join(os.path.dirname(source), "shared", "fixtures", "atk-registry"))
+    for candidate in candidates:
+        if os.path.isfile(os.path.join(candidate, "index.yaml")):
+            return candidate
+    return None
+
+
+REGISTRY = fixture_registry()
+REGISTRY_PLUGINS = sorted(glob.glob(os.path.join(REGISTRY, "plugins", "*"))) if REGISTRY else []
+
+
+def make_plugin(tmp_path, text=BASE, overrides=None, filename="plugin.yaml"):
+    plugin_dir = tmp_path / "plugin"
+    plugin_dir.mkdir(exist_ok=True)
+    (plugin_dir / filename).write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    if overrides is not None:
+        (plugin_dir / "custom").mkdir(exist_ok=True)
+        (plugin_dir / "custom" / "overrides.yaml").write_bytes(overrides.encode("utf-8") if isinstance(overrides, str) else overrides)
+    return str(plugin_dir)
+
+
+def error_of(func, *args, **kwargs):
+    with pytest.raises(AtkError) as info:
+        func(*args, **kwargs)
+    return str(info.value)
+
+
+# -- the real registry --------------------------------------------------------------------------
+
+@pytest.mark.skipif(REGISTRY is None, reason="fixture registry not found (set ATK_FIXTURE_REGISTRY or put shared/ next to the repo)")
+def test_fixture_registry_has_plugins():
+    assert len(REGISTRY_PLUGINS) >= 20
+
+
+@pytest.mark.skipif(REGISTRY is None, reason="fixture registry not found (set ATK_FIXTURE_REGISTRY or put shared/ next to the repo)")
+@pytest.mark.parametrize("plugin_dir", REGISTRY_PLUGINS, ids=os.path.basename)
+def test_every_registry_plugin_validates(plugin_dir):
+    spec = _spec.load_plugin(plugin_dir)
+    assert spec["maturity"] == "verified"
+    assert spec["schema_version"] == "2026-01-23"
+
+
+@pytest.mark.skipif(REGISTRY is None, reason="fixture registry not found (set ATK_FIXTURE_REGISTRY or put shared/ next to the repo)")
+def test_registry_index_validates():
+    from ansible_collections.atk.core.plugins.module_utils import _validate
+    from ansible_collections.atk.core.plugins.module_utils._schemas import REGISTRY_INDEX_SCHEMA
+    index = _spec.load_yaml_file(os.path.join(REGISTRY, "index.yaml"))
+    _validate.validate(index, REGISTRY_INDEX_SCHEMA, "registry index")
+    assert [p["name"] for p in index["plugins"]] == [os.path.basename(d) for d in REGISTRY_PLUGINS]
+
+
+# -- finding the file ---------------------------------------------------------------------------
+
+def test_plugin_yaml_is_preferred(tmp_path):
+    plugin_dir = make_plugin(tmp_path)
+    make_plugin(tmp_path, BASE.replace("Demo Plugin", "From yml"), filename="plugin.yml")
+    assert _spec.find_plugin_file(plugin_dir) == os.path.join(plugin_dir, "plugin.yaml")
+    assert _spec.load_plugin(plugin_dir)["name"] == "Demo Plugin"
+
+
+def test_plugin_yml_is_the_fallback(tmp_path):
+    plugin_dir = make_plugin(tmp_path, filename="plugin.yml")
+    assert _spec.find_plugin_file(plugin_dir) == os.path.join(plugin_dir, "plugin.yml")
+    assert _spec.load_plugin(plugin_dir)["name"] == "Demo Plugin"
+
+
+def test_neither_file_is_atks_error(tmp_path):
+    assert error_of(_spec.find_plugin_file, str(tmp_path)) == \
+        "Directory '%s' does not contain plugin.yaml or plugin.yml" % tmp_path
+
+
+def test_missing_dir_is_atks_error(tmp_path):
+    missing = str(tmp_path / "nope")
+    assert error_of(_spec.load_plugin, missing) == "Source path '%s' does not exist" % missing
+
+
+def test_a_file_path_is_the_plugin_file_itself(tmp_path):
+    plugin_dir = make_plugin(tmp_path, overrides="name: Overridden\n")
+    path = os.path.join(plugin_dir, "plugin.yaml")
+    assert _spec.find_plugin_file(path) == path
+    assert _spec.load_plugin(path)["name"] == "Demo Plugin"  # no overrides for a single file, like atk
+
+
+# -- reading YAML safely ------------------------------------------------------------------------
+
+def test_empty_file_is_atks_error(tmp_path):
+    plugin_dir = make_plugin(tmp_path, "# only a comment\n")
+    path = os.path.join(plugin_dir, "plugin.yaml")
+    assert error_of(_spec.load_plugin, plugin_dir) == "Invalid YAML in '%s': empty file" % path
+    make_plugin(tmp_path, "")
+    assert error_of(_spec.load_plugin_file, path) == "Invalid YAML in '%s': empty file" % path
+
+
+def test_yaml_syntax_error_is_atks_error(tmp_path):
+    plugin_dir = make_plugin(tmp_path, "name: [unclosed\n")
+    message = error_of(_spec.load_plugin, plugin_dir)
+    assert message.startswith("Invalid YAML in '%s': " % os.path.join(plugin_dir, "plugin.yaml"))
+    assert "line 2" in message
+
+
+def test_several_documents_are_a_yaml_error(tmp_path):
+    plugin_dir = make_plugin(tmp_path, BASE + "---\nname: x\n")
+    assert "expected a single document" in error_of(_spec.load_plugin, plugin_dir)
+
+
+@pytest.mark.parametrize("text, kind", [("- a\n- b\n", "a list"), ("just text\n", "a string"), ("42\n", "a number"),
+                                        ("true\n", "a boolean"), ("!!set {a}\n", "a set")])
+def test_top_level_must_be_a_mapping(tmp_path, text, kind):
+    plugin_dir = make_plugin(tmp_path, text)
+    assert error_of(_spec.load_plugin, plugin_dir) == \
+        "Invalid plugin '%s': top level: expected mapping, got %s" % (os.path.join(plugin_dir, "plugin.yaml"), kind)
+
+
+def test_non_utf8_is_a_clear_error(tmp_path):
+    plugin_dir = make_plugin(tmp_path, BASE.encode("utf-8").replace(b"A demo", b"caf\xe9"))
+    message = error_of(_spec.load_plugin, plugin_dir)
+    assert "not UTF-8 text (byte 0xe9 at offset" in message
+
+
+def test_bom_and_crlf_are_read_like_atk(tmp_path):
+    plugin_dir = make_plugin(tmp_path, b"\xef\xbb\xbf" + BASE.replace("\n", "\r\n").encode("utf-8"))
+    spec = _spec.load_plugin(plugin_dir)
+    assert spec["name"] == "Demo Plugin"
+    assert _spec.read_text(os.path.join(plugin_dir, "plugin.yaml")).count("\r") == 0
+
+
+def test_big_files_are_refused(tmp_path):
+    plugin_dir = make_plugin(tmp_path, BASE + "# " + "x" * (1024 * 1024) + "\n")
+    assert "larger than 1048576 bytes" in error_of(_spec.load_plugin, plugin_dir)
+
+
+def test_a_file_of_exactly_the_limit_is_read(tmp_path):
+    text = BASE + "#" * (_spec.MAX_FILE_SIZE - len(BASE) - 1) + "\n"
+    assert len(text.encode("utf-8")) == _spec.MAX_FILE_SIZE
+    assert _spec.load_plugin(make_plugin(tmp_path, text))["name"] == "Demo Plugin"
+
+
+def test_billion_laughs_is_refused(tmp_path):
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        refs = ", ".join(["*a%d" % (level - 1)] * 9)
+        lines.append("a%d: &a%d [%s]" % (level, level, refs))
+    plugin_dir = make_plugin(tmp_path, "\n".join(lines) + "\n")
+    assert "once aliases are expanded" in error_of(_spec.load_plugin, plugin_dir)
+
+
+def test_billion_laughs_through_merge_keys_is_refused(tmp_path):
+    lines = ["m0: &m0 {a: 1, b: 2}"]
+    for level in range(1, 40):
+        lines.append("m%d: &m%d {<<: [*m%d, *m%d], k%d: 1}" % (level, level, level - 1, level - 1, level))
+    assert "once aliases are expanded" in error_of(_spec.load_plugin, make_plugin(tmp_path, "\n".join(lines) + "\n"))
+
+
+def test_modest_aliases_are_fine(tmp_path):
+    text = BASE + "vendor: &v {name: V}\nservice: {type: script}\n"
+    text = text.replace("description: A demo", "description: &d A demo\n")
+    assert _spec.load_plugin(make_plugin(tmp_path, text))["vendor"] == {"name": "V"}
+
+
+def test_recursive_alias_is_refused(tmp_path):
+    plugin_dir = make_plugin(tmp_path, BASE + "vendor: &v {name: V, self: *v}\n")
+    assert "recursive alias" in error_of(_spec.load_plugin, plugin_dir)
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    assert "nested more than 100 levels" in error_of(_spec.load_plugin, make_plugin(tmp_path, BASE + "x: " + "[" * 150 + "]" * 150 + "\n"))
+    assert "nested too deeply" in error_of(_spec.load_plugin, make_plugin(tmp_path, BASE + "x: " + "[" * 5000 + "]" * 5000 + "\n"))
+
+
+def test_parse_yaml_returns_none_for_empty():
+    assert _spec.parse_yaml("", "x") is None
+    assert _spec.parse_yaml("~\n", "x") is None
+
+
+# -- deep_merge: atk's _deep_merge ----------------------------------------------------------------
+
+@pytest.mark.parametrize("base, override, expected", [
+    ({"a": 1}, {"b": 2}, {"a": 1, "b": 2}),
+    ({"a": 1}, {"a": 2}, {"a": 2}),
+    ({"a": [1, 2]}, {"a": [3]}, {"a": [3]}),
+    ({"a": {"x": 1, "y": 2}}, {"a": {"y": 3, "z": 4}}, {"a": {"x": 1, "y": 3, "z": 4}}),
+    ({"a": {"x": {"deep": 1, "keep": 2}}}, {"a": {"x": {"deep": 9}}}, {"a": {"x": {"deep": 9, "keep": 2}}}),
+    ({"a": {"x": 1}}, {"a": None}, {"a": None}),
+    ({"a": {"x": 1}}, {"a": [1]}, {"a": [1]}),
+    ({"a": [1]}, {"a": {"x": 1}}, {"a": {"x": 1}}),
+    ({"a": 1}, {"a": {"x": 1}}, {"a": {"x": 1}}),
+    ({"a": {"x": 1}}, {"a": {}}, {"a": {"x": 1}}),
+    ({}, {}, {}),
+])
+def test_deep_merge(base, override, expected):
+    assert _spec.deep_merge(base, override) == expected
+
+
+def test_deep_merge_keeps_key_order_and_inputs():
+    base = {"a": {"x": 1}, "b": 2}
+    override = {"c": 3, "a": {"y": 2}}
+    merged = _spec.deep_merge(base, override)
+    assert list(merged) == ["a", "b", "c"] and list(merged["a"]) == ["x", "y"]
+    assert base == {"a": {"x": 1}, "b": 2} and override == {"c": 3, "a": {"y": 2}}
+
+
+# -- overrides.yaml applied by load_plugin --------------------------------------------------------
+
+def test_overrides_replace_lists_wholesale(tmp_path):
+    spec = _spec.load_plugin(make_plugin(tmp_path, overrides="env_vars:\n  - name: ONLY_ONE\n"))
+    assert [v["name"] for v in spec["env_vars"]] == ["ONLY_ONE"]
+
+
+def test_overrides_merge_nested_dicts(tmp_path):
+    spec = _spec.load_plugin(make_plugin(tmp_path, overrides="mcp:\n  command: /usr/bin/bash\nlifecycle:\n  start: ./mine.sh\n"))
+    assert spec["mcp"] == {"transport": "stdio", "command": "/usr/bin/bash", "args": ["$ATK_PLUGIN_DIR/mcp.sh"], "env": ["API_KEY"]}
+    assert spec["lifecycle"] == {"install": "./install.sh", "uninstall": "./uninstall.sh", "start": "./mine.sh"}
+
+
+def test_overrides_null_replaces(tmp_path):
+    spec = _spec.load_plugin(make_plugin(tmp_path, overrides="mcp: null\nlifecycle:\n  start: null\n"))
+    assert spec["mcp"] is None
+    assert spec["lifecycle"]["start"] is None
+
+
+@pytest.mark.parametrize("overrides", ["", "# nothing\n", "- a\n- b\n", "just text\n", "42\n", "null\n"])
+def test_non_mapping_overrides_are_ignored(tmp_path, overrides):
+    assert _spec.load_plugin(make_plugin(tmp_path, overrides=overrides)) == _spec.load_plugin(make_plugin(tmp_path))
+
+
+def test_overrides_with_an_unknown_key_make_the_plugin_invalid(tmp_path):
+    plugin_dir = make_plugin(tmp_path, overrides="mcp:\n  enabled: false\n")
+    assert error_of(_spec.load_plugin, plugin_dir) == \
+        "Invalid plugin '%s': 'mcp.enabled': extra inputs are not permitted" % os.path.join(plugin_dir, "plugin.yaml")
+
+
+def test_overrides_can_break_the_install_uninstall_pairing(tmp_path):
+    plugin_dir = make_plugin(tmp_path, overrides="lifecycle:\n  uninstall: null\n")
+    assert "'lifecycle.uninstall': 'uninstall' is required when 'install' is set" in error_of(_spec.load_plugin, plugin_dir)
+
+
+def test_overrides_can_repair_a_plugin(tmp_path):
+    broken = BASE.replace("  uninstall: ./uninstall.sh\n", "")
+    assert "'lifecycle.uninstall'" in error_of(_spec.load_plugin, make_plugin(tmp_path, broken))
+    spec = _spec.load_plugin(make_plugin(tmp_path, broken, overrides="lifecycle:\n  uninstall: ./bye.sh\n"))
+    assert spec["lifecycle"]["uninstall"] == "./bye.sh"
+
+
+def test_overrides_yaml_error_names_the_overrides_file(tmp_path):
+    plugin_dir = make_plugin(tmp_path, overrides="mcp: [\n")
+    assert error_of(_spec.load_plugin, plugin_dir).startswith(
+        "Invalid YAML in '%s': " % os.path.join(plugin_dir, "custom", "overrides.yaml"))
+
+
+def test_overrides_can_be_skipped(tmp_path):
+    plugin_dir = make_plugin(tmp_path, overrides="name: Mine\n")
+    assert _spec.load_plugin(plugin_dir)["name"] == "Mine"
+    assert _spec.load_plugin(plugin_dir, overrides=False)["name"] == "Demo Plugin"
+
+
+def test_validation_error_names_the_plugin_file(tmp_path):
+    plugin_dir = make_plugin(tmp_path, BASE.replace("name: API_KEY", "name: api-key"))
+    assert error_of(_spec.load_plugin, plugin_dir) == \
+        "Invalid plugin '%s': 'env_vars.0.name': must match ^[A-Z_][A-Z0-9_]*$" % os.path.join(plugin_dir, "plugin.yaml")
+
+
+def test_errors_carry_the_paths_in_details(tmp_path):
+    plugin_dir = make_plugin(tmp_path, BASE + "ports:\n  - port: 0\n  - {port: 80, proto: tcp}\n")
+    with pytest.raises(AtkError) as info:
+        _spec.load_plugin(plugin_dir)
+    assert info.value.details["errors"] == [
+        {"loc": "ports.0.port", "msg": "expected an integer from 1 to 65535"},
+        {"loc": "ports.1.proto", "msg": "extra inputs are not permitted"},
+    ]
+
+
+# -- what comes back ----------------------------------------------------------------------------
+
+def test_lax_values_come_back_coerced_without_defaults(tmp_path):
+    text = BASE.replace("required: true", "required: 'yes'").replace("secret: true", "secret: 'off'") + \
+        "ports:\n  - port: '8080'\n  - port: 9090.0\n"
+    text = text.replace("  env: [API_KEY]", "  env: [API_KEY]\n  timeout: ' 1_000 '")
+    spec = _spec.load_plugin(make_plugin(tmp_path, text))
+    assert spec["env_vars"][0] == {"name": "API_KEY", "required": True, "secret": False}
+    assert spec["env_vars"][1] == {"name": "LEVEL", "default": "info"}
+    assert spec["ports"] == [{"port": 8080}, {"port": 9090}]
+    assert spec["mcp"]["timeout"] == 1000
+    assert "maturity" not in spec
+
+
+def test_yaml_only_types_come_back_as_pydantic_sees_them(tmp_path):
+    text = BASE.replace("name: Demo Plugin", "name: !!binary RGVtbyBQbHVnaW4=").replace(
+        'args: ["$ATK_PLUGIN_DIR/mcp.sh"]', "args: !!set {only}")
+    spec = _spec.load_plugin(make_plugin(tmp_path, text))
+    assert spec["name"] == "Demo Plugin" and spec["mcp"]["args"] == ["only"]
+
+
+def test_unquoted_date_schema_version_is_invalid(tmp_path):
+    plugin_dir = make_plugin(tmp_path, BASE.replace('"2026-01-23"', "2026-01-23"))
+    assert "'schema_version': expected string" in error_of(_spec.load_plugin, plugin_dir)
+
+
+def test_helpers_apply_atks_defaults(tmp_path):
+    spec = _spec.load_plugin(make_plugin(tmp_path, BASE + "ports:\n  - port: 80\n"))
+    assert _spec.env_vars(spec) == [
+        {"name": "API_KEY", "required": True, "secret": True, "default": None, "description": None},
+        {"name": "LEVEL", "required": False, "secret": False, "default": "info", "description": None},
+    ]
+    assert _spec.ports(spec) == [{"port": 80, "name": None, "protocol": "http", "description": None}]
+    assert _spec.lifecycle(spec, "install") == "./install.sh"
+    assert _spec.lifecycle(spec, "status") is None
+    assert _spec.mcp(spec) == {"transport": "stdio", "command": "bash", "args": ["$ATK_PLUGIN_DIR/mcp.sh"],
+                               "endpoint": None, "env": ["API_KEY"], "timeout": None}
+    assert _spec.maturity(spec) == "ai-generated"
+    with pytest.raises(KeyError):
+        _spec.lifecycle(spec, "restart")
+
+
+def test_helpers_on_a_bare_plugin():
+    spec = _spec.validate_plugin({"schema_version": "2026-01-23", "name": "n", "description": "d", "lifecycle": None}, "w")
+    assert _spec.env_vars(spec) == [] and _spec.ports(spec) == [] and _spec.mcp(spec) is None
+    assert _spec.lifecycle(spec, "start") is None
+
+
+def test_validate_plugin_does_not_modify_its_input():
+    data = {"schema_version": "2026-01-23", "name": "n", "description": "d", "env_vars": [{"name": "A", "secret": "yes"}]}
+    spec = _spec.validate_plugin(data, "w")
+    assert data["env_vars"][0]["secret"] == "yes" and spec["env_vars"][0]["secret"] is True
