@@ -96,13 +96,13 @@ units-pytest: venv
 	if [ $$rc -eq 5 ]; then echo "units-pytest: no unit tests collected (ok)"; rc=0; fi; exit $$rc
 
 lint: venv collection
-	@ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" $(VRUN) $(VBIN)/ansible-lint --profile production --offline
+	@ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" NO_COLOR=1 $(VRUN) $(VBIN)/ansible-lint --profile production --offline
 
 build: venv collection
 	@tmp=$$(mktemp -d /tmp/atk-core-build.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
 	cd "$(COLLECTION_DIR)"; \
 	$(VRUN) $(VBIN)/ansible-galaxy collection build --force --output-path "$$tmp/dist"; \
-	$(VRUN) $(VBIN)/ansible-galaxy collection install --force --offline -p "$$tmp/collections" "$$tmp"/dist/atk-core-*.tar.gz; \
+	ANSIBLE_COLLECTIONS_PATH="$$tmp/collections" $(VRUN) $(VBIN)/ansible-galaxy collection install --force --offline -p "$$tmp/collections" "$$tmp"/dist/atk-core-*.tar.gz; \
 	$(VRUN) $(VBIN)/python "$(REPO)/tests/utils/check_docs.py" --collections-path "$$tmp/collections" --source "$(REPO)"
 
 sanity-seed: venv
@@ -121,12 +121,16 @@ integration: venv collection
 	@rc=0; $(PYTEST) tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "integration: no tests collected (ok)"; rc=0; fi; exit $$rc
 
+# Scenarios: extensions/molecule/<name>/molecule.yml, default driver (managed: false), `prerun: false`.
+# The collection comes from the layout; ANSIBLE_HOME (and so molecule's ephemeral dirs) is a temp dir;
+# hosts without their own ansible_python_interpreter use the venv's Python.
 molecule: venv collection
 	@scenarios=$$(ls extensions/molecule/*/molecule.yml 2>/dev/null || true); \
 	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios under extensions/molecule/, skipping"; exit 0; fi; \
 	work=$$(mktemp -d /tmp/atk-core-molecule.XXXXXX); trap 'rm -rf "$$work"' EXIT; \
 	cd extensions && ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/ansible" \
-	    XDG_CACHE_HOME="$$work/cache" $(VRUN) $(VBIN)/molecule test --all
+	    XDG_CACHE_HOME="$$work/cache" ANSIBLE_PYTHON_INTERPRETER="$(VBIN)/python" NO_COLOR=1 \
+	    $(VRUN) $(VBIN)/molecule test --all
 
 # Everything, fast first; stops at the first failing step and prints how long each step took.
 test:

@@ -33,7 +33,7 @@ NAMESPACE = 'atk'
 NAME = 'core'
 
 # Never copied, even when git does not ignore them (or when there is no git).
-EXCLUDE_DIRS = {'.git', '.venv', '.venv-atk', '.cache', '.ansible', '.pytest_cache', '__pycache__', '.mypy_cache', '.tox'}
+EXCLUDE_DIRS = {'.git', '.venv', '.venv-atk', '.cache', '.ansible', '.pytest_cache', '__pycache__', '.mypy_cache', '.tox', '.hypothesis'}
 EXCLUDE_SUFFIXES = ('.pyc', '.pyo')
 # Paths (relative to the collection) kept in the copy although absent from the repository.
 PROTECTED = ('tests/output',)

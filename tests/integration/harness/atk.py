@@ -37,7 +37,7 @@ class AtkPeer:
             env: Optional[Mapping[str, Optional[str]]] = None, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
         """Run ``atk *args``. ``input`` feeds stdin (prompts); otherwise stdin is empty (EOF)."""
         proc = subprocess.run([str(self.binary)] + [str(a) for a in args], input=input if input is not None else '', text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(cwd or self.env.root), env=self.env.environ(env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(cwd or self.env.work), env=self.env.environ(env),
                               timeout=timeout or self.timeout, check=False)
         if check and proc.returncode != 0:
             raise AtkError('atk %s exited %d\n--- stdout\n%s--- stderr\n%s' % (' '.join(map(str, args)), proc.returncode, proc.stdout, proc.stderr))

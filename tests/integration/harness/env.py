@@ -23,6 +23,7 @@ class IsolatedEnv:
         root/gitconfig        GIT_CONFIG_GLOBAL (insteadOf redirects live here); GIT_CONFIG_NOSYSTEM=1
         root/markers/         ATK_TEST_MARKERS (what the stub lifecycle scripts record)
         root/tmp/             TMPDIR
+        root/work/            an empty working directory (atk treats ``atk add X`` as local when ./X exists)
 
     :meth:`environ` returns the environment every tool (atk, ansible-playbook, git) should get.
     """
@@ -34,7 +35,8 @@ class IsolatedEnv:
         self.gitconfig = self.root / 'gitconfig'
         self.markers = self.root / 'markers'
         self.tmp = self.root / 'tmp'
-        for folder in (self.home, self.markers, self.tmp):
+        self.work = self.root / 'work'
+        for folder in (self.home, self.markers, self.tmp, self.work):
             folder.mkdir(parents=True, exist_ok=True)
         if not self.gitconfig.exists():
             self.gitconfig.write_text('', encoding='utf-8')  # empty like a fresh user's: atk's `git init` then makes "master"
