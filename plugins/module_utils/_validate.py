@@ -115,8 +115,8 @@ def _normalize(value, schema, root, path, errors):
         result = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                if forbid:
-                    errors.append((path + (str(key),), "keys should be strings"))
+                if forbid:  # pydantic names the key as str(key), a bool key as 0/1
+                    errors.append((path + (str(int(key)) if isinstance(key, bool) else str(key),), "keys should be strings"))
                 continue
             sub = properties.get(key)
             if sub is None and isinstance(schema, dict) and isinstance(schema.get("additionalProperties"), dict):

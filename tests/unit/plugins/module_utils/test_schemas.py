@@ -39,8 +39,9 @@ def _load_json(name):
         return json.load(handle)
 
 
-def _errors(data, schema=PLUGIN):
-    """The message of the AtkError (or None when valid)."""
+def _errors(data, schema=None):
+    """The message of the AtkError (or None when valid); the plugin schema by default."""
+    schema = PLUGIN if schema is None else schema
     try:
         _validate.validate(data, schema, "plugin 'p'")
     except AtkError as exc:
@@ -48,7 +49,7 @@ def _errors(data, schema=PLUGIN):
     return None
 
 
-def _valid(data, schema=PLUGIN):
+def _valid(data, schema=None):
     return _errors(data, schema) is None
 
 
