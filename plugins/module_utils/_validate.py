@@ -49,6 +49,7 @@ _TYPE_WORDS = {
 }
 
 _VALIDATOR_CLASS = []
+_VALIDATORS = {}
 
 
 def _is_integer(checker, instance):  # pylint: disable=unused-argument
@@ -162,9 +163,21 @@ def _message(error):
     return error.message
 
 
+def _validator(schema):
+    """One validator per schema object (the schemas are module constants); the cache holds the
+    schema itself so that its id cannot be reused by another object."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        if len(_VALIDATORS) > 16:
+            _VALIDATORS.clear()
+        cached = (schema, _validator_class()(schema))
+        _VALIDATORS[id(schema)] = cached
+    return cached[1]
+
+
 def _errors(data, schema):
     found = []
-    for error in _validator_class()(schema).iter_errors(data):
+    for error in _validator(schema).iter_errors(data):
         path = tuple(error.absolute_path)
         msg = _message(error)
         if error.validator == "required" and isinstance(error.instance, dict):

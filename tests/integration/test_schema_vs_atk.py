@@ -71,8 +71,17 @@ def verdict(call):
             locs = [".".join(str(p) for p in e["loc"]) for e in cause.errors()]
         return {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc), "locs": locs}
 
+from atk.plugin_schema import EnvVarConfig, McpPluginConfig, PortConfig
+
+SCALAR_MODELS = {
+    "port": lambda v: PortConfig.model_validate({"port": v}),
+    "timeout": lambda v: McpPluginConfig.model_validate({"transport": "stdio", "command": "c", "timeout": v}),
+    "bool": lambda v: EnvVarConfig.model_validate({"name": "A", "required": v}),
+}
+
 request = json.load(sys.stdin)
 out = {"plugins": [verdict(lambda d=d: load_plugin_schema(Path(d))) for d in request["plugins"]]}
+out["scalars"] = [verdict(lambda k=k, v=v: SCALAR_MODELS[k](v))["ok"] for k, v in request["scalars"]]
 for key, model in (("manifests", ManifestSchema), ("indexes", RegistryIndexSchema)):
     out[key] = [verdict(lambda t=t, m=model: m.model_validate(yaml.safe_load(t))) for t in request[key]]
 json.dump(out, sys.stdout)
@@ -228,7 +237,25 @@ def _index_cases():
     return [("index:%d:%r" % (i, t[:40]), t) for i, t in enumerate(texts)]
 
 
+def _scalar_cases():
+    """Every string of up to 4 characters over the alphabet that matters to pydantic-core's int
+    parser, as a port and as mcp.timeout, plus every letter-case spelling of the bool words."""
+    alphabet = "05_-.+ 9"
+    strings = [""]
+    for _length in range(4):
+        strings.extend(s + c for s in strings if len(s) == _length for c in alphabet)
+    cases = [("port", s) for s in strings] + [("timeout", s) for s in strings]
+    for word in ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0", "tru", "nope", "o"):
+        spellings = {""}
+        for char in word:
+            spellings = {p + c for p in spellings for c in {char.lower(), char.upper()}}
+        cases.extend(("bool", w) for w in sorted(spellings))
+        cases.extend(("bool", w) for w in (" " + word, word + " ", word + "\n", "\t" + word))
+    return cases
+
+
 PLUGIN_CASES = _plugin_cases()
+SCALAR_CASES = _scalar_cases()
 MANIFEST_CASES = _manifest_cases()
 INDEX_CASES = _index_cases()
 
@@ -247,7 +274,8 @@ def verdicts(tmp_path_factory):
             (plugin_dir / "custom" / "overrides.yaml").write_bytes(
                 overrides if isinstance(overrides, bytes) else overrides.encode("utf-8"))
         dirs.append(str(plugin_dir))
-    request = {"plugins": dirs, "manifests": [t for _n, t in MANIFEST_CASES], "indexes": [t for _n, t in INDEX_CASES]}
+    request = {"plugins": dirs, "manifests": [t for _n, t in MANIFEST_CASES], "indexes": [t for _n, t in INDEX_CASES],
+               "scalars": SCALAR_CASES}
     script = root / "atk_runner.py"
     script.write_text(ATK_RUNNER, encoding="utf-8")
     env = dict(os.environ, PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8")
@@ -262,6 +290,7 @@ def verdicts(tmp_path_factory):
         result[name] = (theirs, text)
     for (name, text), theirs in zip(INDEX_CASES, answer["indexes"]):
         result[name] = (theirs, text)
+    result["scalars"] = answer["scalars"]
     return result
 
 
@@ -308,7 +337,31 @@ def test_registry_index_verdict_matches_atk(verdicts, name):
     _compare(theirs, _ours_document(text, REGISTRY_INDEX_SCHEMA))
 
 
+def _scalar_plugin(kind, value):
+    plugin = {"schema_version": "2026-01-23", "name": "n", "description": "d"}
+    if kind == "port":
+        plugin["ports"] = [{"port": value}]
+    elif kind == "timeout":
+        plugin["mcp"] = {"transport": "stdio", "command": "c", "timeout": value}
+    else:
+        plugin["env_vars"] = [{"name": "A", "required": value}]
+    return plugin
+
+
+def test_scalar_coercions_match_atk_exhaustively(verdicts):
+    mismatches = []
+    for (kind, value), theirs in zip(SCALAR_CASES, verdicts["scalars"]):
+        try:
+            spec = _spec.validate_plugin(_scalar_plugin(kind, value), "p")
+        except AtkError:
+            spec = None
+        if (spec is not None) != theirs:
+            mismatches.append((kind, value, "atk accepts" if theirs else "atk rejects"))
+    assert not mismatches, mismatches[:20]
+    assert len(SCALAR_CASES) > 9000 and verdicts["scalars"].count(True) > 500
+
+
 def test_corpus_covers_both_verdicts(verdicts):
-    oks = [v[0]["ok"] for v in verdicts.values()]
+    oks = [v[0]["ok"] for k, v in verdicts.items() if k != "scalars"]
     assert len(oks) >= 300
     assert oks.count(True) >= 100 and oks.count(False) >= 100
