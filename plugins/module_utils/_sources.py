@@ -73,6 +73,7 @@ Public API (every error is an AtkError; every URL in a message or result is reda
         ``.lookup(sha, name) -> entry``        ``.stage(sha, names, dest_root) -> {name: dir}``
         ``.changed_files(old, new, path) -> [{"path", "status"}] | None``
         ``.is_ancestor(a, b) -> bool``         ``.drop()``
+        ``.cached_head() -> sha | None``       ``.set_head(sha)`` (what atk_registry converges)
         ``.network_calls`` (int), ``.network_log`` ([{"op", "url"}]), ``.contacted`` ([url]),
         ``.url``, ``.display_url`` (redacted), ``.dir`` (the cache directory)
     ``GitSource(url, cache_root=None, run=subprocess_runner, blob_filter=GIT_SOURCE_FILTER, ...)``
@@ -130,6 +131,7 @@ INDEX_FILE = "index.yaml"
 REGISTRY_FILTER = "blob:limit=1m"
 GIT_SOURCE_FILTER = "blob:none"
 PIN_PREFIX = "refs/atk-core/pins/"
+HEAD_REF = "refs/atk-core/head"
 
 # Never let git (or a credential manager) wait for a human; C messages so stderr
 # classification works in any locale.
@@ -699,6 +701,23 @@ class _Repo(object):
                 return False
             rc, _out, _err = self._git(["merge-base", "--is-ancestor", ancestor, descendant], check=False)
         return rc == 0
+
+    def cached_head(self):
+        """The commit the cache is "at": the one recorded by :meth:`set_head`, else the default
+        branch as last fetched, else None (no clone yet). Local only."""
+        with self._locked():
+            if not self._cloned():
+                return None
+            return self._local_ref(HEAD_REF) or self._local_ref("HEAD")
+
+    def set_head(self, sha):
+        """Record ``sha`` (which must be in the cache) as the commit the cache is at. Local only."""
+        sha = self._check_sha(sha)
+        with self._locked():
+            if not self._has_commit(sha):
+                raise AtkError("Commit %s is not in the cache of %s." % (sha, self.display_url),
+                               hint="Call ensure_commit() first.")
+            self._git(["update-ref", HEAD_REF, sha])
 
     def _pin(self, sha):
         self._git(["update-ref", PIN_PREFIX + sha, sha])

@@ -595,8 +595,17 @@ def test_hostile_urls_never_reach_git(world, cache):
 
 def test_drop_removes_the_cache(world, cache):
     reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    assert reg.cached_head() is None
     sha = reg.resolve()
     assert reg.has_commit(sha)
+    assert reg.cached_head() == sha                 # the clone's default branch
+    with pytest.raises(AtkError, match="not in the cache"):
+        reg.set_head("0123456789abcdef0123456789abcdef01234567")
+    reg.set_head(sha)
+    calls = reg.network_calls
+    assert S.RegistryCache(world.url("registry.git"), cache, world.run).cached_head() == sha
+    assert reg.network_calls == calls
     reg.drop()
+    assert reg.cached_head() is None
     assert not reg.has_commit(sha)
     assert os.listdir(reg.dir) == ["lock"]
