@@ -248,7 +248,7 @@ def _scalar_cases():
     for word in ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0", "tru", "nope", "o"):
         spellings = {""}
         for char in word:
-            spellings = {p + c for p in spellings for c in {char.lower(), char.upper()}}
+            spellings = {p + c for p in spellings for c in (char.lower(), char.upper())}
         cases.extend(("bool", w) for w in sorted(spellings))
         cases.extend(("bool", w) for w in (" " + word, word + " ", word + "\n", "\t" + word))
     return cases
