@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""The registry cache as a managed thing (atk_registry). PRIVATE to the collection.
+
+``present`` makes sure the cache holds a commit (no network when it already does),
+``latest`` moves to the remote's HEAD, ``absent`` drops the cache. The index can be
+searched like ``atk search`` and every plugin validated like the registry's own CI.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _sources
+from ansible_collections.atk.core.plugins.module_utils import _spec
+
+
+def search(index, query):
+    """atk search: case-insensitive substring on name or description."""
+    if not query:
+        return list(index)
+    needle = query.lower()
+    return [e for e in index if needle in e["name"].lower() or needle in (e.get("description") or "").lower()]
+
+
+def validate_all(cache, sha, index, stage_root):
+    """Every plugin of the index checked as the registry's CI does. Returns (valid, invalid)."""
+    valid, invalid = [], []
+    names = [entry["name"] for entry in index]
+    if not names:
+        return valid, invalid
+    staged = cache.stage(sha, names, stage_root)
+    for name in names:
+        plugin_dir = staged[name]
+        try:
+            _spec.load_plugin(plugin_dir, overrides=False)
+            if not os.path.isfile(os.path.join(plugin_dir, "README.md")):
+                raise AtkError("plugins/%s has no README.md (the registry requires one)" % name)
+            valid.append(name)
+        except AtkError as exc:
+            invalid.append({"name": name, "error": str(exc)})
+    return valid, invalid
+
+
+def converge_registry(run, url, cache_root, state="present", version=None, query=None, validate=False,
+                      check_mode=False):
+    cache = _sources.RegistryCache(url, cache_root, run)
+    existed = os.path.isdir(cache.repo)
+    result = {"url": _sources.redact_url(url), "cache": cache.dir, "changed": False, "commit": None,
+              "before": {"cached": existed, "commit": cache.cached_head() if existed else None}}
+    if state == "absent":
+        result["changed"] = existed
+        if existed and not check_mode:
+            cache.drop()
+        result["after"] = {"cached": False if existed else existed, "commit": None}
+        result["network"] = {"contacts": 0, "urls": []}
+        return result
+    if state == "latest" or (version is not None and not _sources.is_sha(version)) or (version is None and not existed):
+        sha = cache.resolve(version) if existed or not check_mode else None
+    elif version is not None:
+        sha = version.lower()
+    else:
+        sha = cache.cached_head()
+    work_cache = cache
+    temp_root = None
+    try:
+        if check_mode and (sha is None or not cache.has_commit(sha)):
+            # Look without touching the real cache: a throw-away one, deleted below.
+            temp_root = tempfile.mkdtemp(prefix="atk-core-registry-")
+            work_cache = _sources.RegistryCache(url, temp_root, run)
+            sha = work_cache.resolve(version)
+            result["changed"] = True
+        elif not cache.has_commit(sha):
+            result["changed"] = True
+        work_cache.ensure_commit(sha)
+        index = work_cache.index(sha)
+        result["commit"] = sha
+        result["index"] = search(index, query)
+        if validate:
+            stage_root = tempfile.mkdtemp(prefix="atk-core-validate-")
+            try:
+                valid, invalid = validate_all(work_cache, sha, index, stage_root)
+            finally:
+                _fs.remove_tree(stage_root)
+            result["validation"] = {"valid": valid, "invalid": invalid}
+        if not check_mode:
+            cache.set_head(sha)
+        result["after"] = {"cached": True, "commit": sha}
+        result["changed"] = result["changed"] or result["before"]["commit"] != sha
+        result["network"] = {"contacts": cache.network_calls + (work_cache.network_calls if work_cache is not cache else 0),
+                             "urls": cache.contacted + (work_cache.contacted if work_cache is not cache else [])}
+    finally:
+        if temp_root:
+            _fs.remove_tree(temp_root)
+    return result
