@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 atk.core maintainers
 # MIT License (see LICENSE)
 """Write plugins/module_utils/_schemas.py from schemas/*.schema.json.
