@@ -14,12 +14,16 @@ PLUGIN_SCHEMA = {
     '$schema': 'http://json-schema.org/draft-07/schema#',
     'title': 'ATK plugin.yaml',
     'description': (
-        'Mirrors atk-cli 0.4.0 atk.plugin_schema.PluginSchema (pydantic v2, lax '
-        "mode, extra='forbid' at every level). Validated by atk.core after "
-        "yaml.safe_load (and the custom/overrides.yaml deep merge). 'x-messages' "
-        'maps a failing keyword to the message atk.core reports; '
-        "'x-accepts-bytes': false marks the one string field (a Literal) where "
-        'pydantic refuses a YAML !!binary value.'
+        'Mirrors atk-cli 0.4.0 atk.plugin_schema.PluginSchema (pydantic v2 lax '
+        "mode, as pydantic-core 2.50 parses values; extra='forbid' at every "
+        'level). atk.core validates the yaml.safe_load result (after the '
+        'custom/overrides.yaml deep merge) with '
+        'plugins/module_utils/_validate.py, which adds what plain JSON Schema '
+        'cannot say: YAML-only values are normalised first (!!binary -> str, '
+        "!!set -> list, non-string keys are errors), and 'integer' excludes "
+        "floats outside (-2**63, 2**63). 'x-messages' maps a failing keyword to "
+        "the message atk.core reports; 'x-accepts-bytes': false marks the one "
+        'string field (a Literal) where pydantic refuses a !!binary value.'
     ),
     'type': 'object',
     'additionalProperties': False,
