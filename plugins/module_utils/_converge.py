@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One converge of a home's plugins: lock, plan, apply or report. PRIVATE to the collection.
 
 The entry point of atk_plugin (and of the role through it). Check mode and the real

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The few git commands atk.core runs on a home, with atk 0.4.0's identity and messages.
 
 PRIVATE to the collection. Every call is an argument list run through an injected

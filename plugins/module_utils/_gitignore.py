@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The home's .gitignore, byte for byte as atk 0.4.0 writes it. PRIVATE to the collection.
 
 Pure text functions: callers read the file, transform, and write it atomically.

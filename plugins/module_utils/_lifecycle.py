@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A plugin's lifecycle commands, run the way atk 0.4.0 runs them. PRIVATE to the collection.
 
 atk runs ``/bin/sh -c <command>`` with cwd = the plugin folder and env = process env

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """manifest.yaml, read and written exactly as atk 0.4.0 does. PRIVATE to the collection.
 
 atk loads the file into a lax pydantic model and writes

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Glue between AnsibleModule and the rest of module_utils. PRIVATE to the collection.
 
 The only module_utils file that knows about AnsibleModule: it turns ``run_command``

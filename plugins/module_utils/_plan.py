@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Desired plugins x the home as it is -> the list of actions. PRIVATE to the collection.
 
 One plan serves check mode, ``--diff``, the returned ``actions`` and the real run, so

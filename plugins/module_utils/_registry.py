@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The registry cache as a managed thing (atk_registry). PRIVATE to the collection.
 
 ``present`` makes sure the cache holds a commit (no network when it already does),

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Plugin sources: registry cache, git (``.atk/``) sources, local folders. PRIVATE to the collection.
 
 This is the layer under the planner: it turns "plugin X of source S at version V" into

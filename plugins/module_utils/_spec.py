@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """plugin.yaml loading, as atk 0.4.0's ``load_plugin_schema`` does it. PRIVATE to the collection.
 
 ``load_plugin(dir)``: ``plugin.yaml`` (else ``plugin.yml``) through ``yaml.safe_load``, then

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """JSON Schema validation with atk-style error messages. PRIVATE to the collection: not a public API.
 
 The schemas (``_schemas.py``, generated from ``schemas/*.json``) mirror atk 0.4.0's pydantic v2

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ description:
     fast-forward the home from its remote (O(update)) and push local commits (O(push)).
   - Installing plugins is the job of M(atk.core.atk_plugin).
 author:
-  - atk.core maintainers
+  - atk.core maintainers (@atk-core)
 options:
   path:
     description:
@@ -72,7 +72,7 @@ options:
         type: bool
   force:
     description:
-      - Required with O(state=absent): deleting a home deletes every plugin's C(custom/) and C(.env).
+      - Required with O(state=absent), since deleting a home deletes every plugin's C(custom/) and C(.env).
     type: bool
     default: false
   lock_timeout:

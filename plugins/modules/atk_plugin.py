@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ description:
     plugins (a repository with an C(.atk/) folder) and local plugins go to the sanitised display name,
     exactly as atk does. Local plugins get atk's C(.gitignore) exemption.
 author:
-  - atk.core maintainers
+  - atk.core maintainers (@atk-core)
 options:
   home:
     description:

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ description:
   - Returns the resolved commit and the index, optionally filtered like C(atk search), and can validate
     every plugin of the registry at once, as the registry's own CI does.
 author:
-  - atk.core maintainers
+  - atk.core maintainers (@atk-core)
 options:
   url:
     description: The registry's git URL; a mirror or a private registry works too.

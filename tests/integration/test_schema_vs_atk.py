@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Differential test: our schemas + loader against the REAL atk 0.4.0 pydantic models.
 
 Every case is a YAML document (plugin.yaml, optionally with custom/overrides.yaml, a manifest.yaml

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """_sources against REAL git: repositories served by a real ``git daemon`` on 127.0.0.1.
 
 Network round trips are measured twice: by the cache's own counter (``network_calls``)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: atk.core contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Stdout callback used by the atk.core integration test harness."""
 
 from __future__ import annotations

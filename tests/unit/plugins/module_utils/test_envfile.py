@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tests for _envfile against the real python-dotenv (the reader atk 0.4.0 uses).
 
 python-dotenv is a test dependency only. Older python-dotenv releases that atk accepts

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """schemas/*.json, their generated copy _schemas.py, and _validate's verdicts and messages.
 
 The lax-coercion tables below were checked value by value against atk 0.4.0's own pydantic

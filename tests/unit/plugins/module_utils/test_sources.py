@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure logic of _sources: URLs, refusals, redaction, index safety, suggestions, local staging.
 
 Anything that needs a git server lives in tests/integration/test_sources.py. Here git is a
