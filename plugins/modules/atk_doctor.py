@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE), which is compatible with the GNU General Public License version 3 (GPLv3)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: atk_doctor
+short_description: Keep an ATK home's secrets out of git, like atk doctor
+version_added: "0.1.0"
+description:
+  - Makes the repair C(atk doctor) makes. Homes made before atk 0.4 had the C(*.env) rules before the local
+    plugins' C(.gitignore) exemptions, so local plugins' C(.env) files got committed.
+  - Rewrites C(.gitignore) so the secrets block (C(*.env), C(.env.*) under atk's header) is last, exactly as atk
+    normalises it.
+  - Removes from the git index every tracked file whose name is C(.env), ends with C(.env) or starts with C(.env.)
+    (C(git rm --cached)); the files stay on disk. Their names (never their contents) are returned, with a warning
+    that the secrets were committed before and must be rotated, as they remain in git history.
+  - "With the manifest's C(auto_commit), commits C(atk doctor: keep secrets out of git) as C(ATK <atk@localhost>),
+    then pushes when C(auto_push) is on (best effort, warnings only). The commit holds only the doctor's changes:
+    anything else staged in the home stays staged. Without C(auto_commit) the changes are left staged, as atk does."
+  - Reports V(changed) only when it repaired something.
+author:
+  - atk.core maintainers (@atk-core)
+options:
+  home:
+    description:
+      - Path of the ATK home. Defaults to E(ATK_HOME) of the managed host, else C(~/.atk) (C(~) follows E(HOME)).
+    type: path
+  lock_timeout:
+    description: Seconds to wait for another atk.core run on the same home.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - atk.core.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reports what would be repaired; only C(git ls-files) runs.
+  diff_mode:
+    support: full
+    details: Shows C(.gitignore) before and after, and the secret files leaving the index (names only).
+  idempotent:
+    support: full
+requirements:
+  - git
+  - PyYAML
+  - jsonschema
+seealso:
+  - module: atk.core.atk_info
+  - module: atk.core.atk_home
+"""
+
+EXAMPLES = r"""
+- name: Keep secrets out of the home repository
+  atk.core.atk_doctor:
+  register: doctor
+
+- name: Tell which secrets need rotating
+  ansible.builtin.debug:
+    msg: "Rotate the keys in {{ doctor.untracked_secrets | join(', ') }}"
+  when: doctor.untracked_secrets | length > 0
+
+- name: Only look
+  atk.core.atk_doctor:
+    home: /srv/atk
+  check_mode: true
+  diff: true
+"""
+
+RETURN = r"""
+home:
+  description: The home's absolute path.
+  returned: always
+  type: str
+gitignore_fixed:
+  description: Whether C(.gitignore) was (or would be) rewritten to keep the secrets block last.
+  returned: always
+  type: bool
+untracked_secrets:
+  description: Repository-relative paths of the secret files removed (or to remove) from the index; kept on disk.
+  returned: always
+  type: list
+  elements: str
+  sample: ["plugins/my-tool/.env"]
+committed:
+  description: Whether the repair was committed (in check mode, whether it would be).
+  returned: always
+  type: bool
+commit:
+  description: The repair commit.
+  returned: always
+  type: str
+messages:
+  description: atk doctor's report lines.
+  returned: always
+  type: list
+  elements: str
+  sample: ["Re-ordered .gitignore so secret rules stay last", "Committed the repair"]
+gitignore:
+  description: C(.gitignore) C(before) and C(after) (it holds patterns, never secrets).
+  returned: always
+  type: dict
+diff:
+  description: C(.gitignore) before/after and the secret files leaving the index.
+  returned: when diff mode is on
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.atk.core.plugins.module_utils import _doctor
+from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
+from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _module
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            home=dict(type="path"),
+            lock_timeout=dict(type="int", default=600),
+        ),
+        supports_check_mode=True,
+    )
+    _module.require_libraries(module)
+    home = _home.resolve_home(module.params["home"])
+    git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
+
+    def work():
+        with _fs.HomeLock(home, timeout=module.params["lock_timeout"], shared=module.check_mode):
+            result = _doctor.run_doctor(home, git, check_mode=module.check_mode)
+        for warning in result.pop("warnings"):
+            module.warn(warning)
+        if module._diff:
+            result["diff"] = _doctor.diff(result)
+        return result
+
+    _module.run_module(module, work)
+
+
+if __name__ == "__main__":
+    main()
