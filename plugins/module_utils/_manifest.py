@@ -82,8 +82,8 @@ def parse_manifest(text, where=FILENAME):
     except yaml.YAMLError as exc:
         raise AtkError("Invalid manifest '%s': not valid YAML (%s)" % (where, str(exc).splitlines()[0]),
                        hint="Fix the file or restore it from git (git -C <home> checkout -- manifest.yaml).")
-    _validate.validate(data, MANIFEST_SCHEMA, "manifest '%s'" % where)
-    return normalize(data)
+    # validate() returns the data with pydantic's lax coercions applied ("yes" -> True, ...).
+    return normalize(_validate.validate(data, MANIFEST_SCHEMA, "manifest '%s'" % where))
 
 
 def dump_manifest(manifest):
