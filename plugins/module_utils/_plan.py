@@ -553,7 +553,16 @@ class Planner(object):
             old_spec = _try_load(current)
             old_names = set(required_names(old_spec)) | set(v["name"] for v in (old_spec or {}).get("env_vars") or [])
             plan.new_required_env = [n for n in required_names(plan.spec) if n not in old_names]
-            if not plan.files:
+            if not plan.files and plan.item["state"] == "latest" and not plan.item["version"] \
+                    and plan.disk_ref == plan.before_ref:
+                # state=latest judges change by the plugin's own files: the source moved, this
+                # plugin did not, so it keeps its pin and nothing is written or reported.
+                plan.action = "none"
+                plan.reason = "up to date (the source moved, the plugin's files did not)"
+                plan.target_ref = plan.before_ref
+                plan.staged = None
+                self._after_decide(plan)
+            elif not plan.files:
                 plan.reason = "pin moves; the plugin's files are the same"
         has_install = bool((plan.spec.get("lifecycle") or {}).get("install"))
         if plan.action in ("add", "resync") or plan.files:
