@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A plugin's ``.env``: parse, edit and write it losslessly for atk. PRIVATE to the collection.
 
 atk 0.4.0 reads ``plugins/<dir>/.env`` with python-dotenv's ``dotenv_values(path)``
@@ -63,6 +63,8 @@ from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 NAME_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 FILE_MODE = 0o600
+# Temporary files end in .env so that the home's .gitignore (``*.env``) always covers them.
+TEMP_SUFFIX = ".env"
 
 # ---------------------------------------------------------------------------------------------
 # python-dotenv 1.2.4's grammar (dotenv/parser.py), same regular expressions.
@@ -365,6 +367,11 @@ def values(text_or_document, environ=None, include_unset=False):
     return result
 
 
+def names(text_or_document):
+    """Every key the file mentions (bare ``KEY`` lines included), in python-dotenv's order."""
+    return list(_raw_dict(_as_document(text_or_document)))
+
+
 def static_values(text_or_document):
     """key -> value for the keys whose value does not depend on the process environment.
 
@@ -615,6 +622,51 @@ def read_file(path):
                        hint="Fix the file's encoding.", path=path)
 
 
+def _atomic_write(target, data):
+    """Like ``_fs.atomic_write`` but the temporary file is named ``.atk-core-tmp-*.env``.
+
+    A run killed between create and rename leaves that file behind in the plugin folder; a
+    local plugin's folder is un-ignored in the home's .gitignore, and only the secrets block
+    (``*.env``, ``.env.*``) would keep atk's ``git add -A`` from committing it. The ``.env``
+    suffix makes sure it does. Leftovers of earlier killed runs are removed here.
+    """
+    import tempfile
+    from ansible_collections.atk.core.plugins.module_utils._fs import TEMP_PREFIX
+
+    directory = os.path.dirname(target)
+    try:
+        for name in os.listdir(directory):
+            if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
 def write_file(path, text):
     """Write ``text`` to ``path`` atomically with mode 0600 (temp file, fsync, rename).
 
@@ -622,9 +674,6 @@ def write_file(path, text):
     it had (or, for a new file, gets its directory's owner), so the user running atk can
     still read it. Callers skip this entirely when nothing changed (file untouched).
     """
-    # Imported here so that parsing needs nothing but the standard library.
-    from ansible_collections.atk.core.plugins.module_utils._fs import atomic_write
-
     target = os.path.realpath(path)
     owner = None
     try:
@@ -636,7 +685,7 @@ def write_file(path, text):
             owner = (info.st_uid, info.st_gid)
         except OSError:
             owner = None
-    atomic_write(target, text.encode("utf-8"), FILE_MODE)
+    _atomic_write(target, text.encode("utf-8"))
     if owner is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
         current = os.stat(target)
         if (current.st_uid, current.st_gid) != owner:

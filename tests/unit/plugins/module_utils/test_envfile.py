@@ -89,8 +89,9 @@ def _writable(char):
 
 
 # Characters that matter to the grammar, plus general unicode.
-SPECIAL = list(" \t\n\r'\"#=\\${}:-") + ["${", "${A}", "${HOME}", "${=:-$}", "${X:-d}", "\\n", "\\\"", " #",
-                                        "\u00a0", "\u2028", "\u3000", "\ufeff", "é", "💡", "export "]
+SPECIAL = list(" \t\n\r'\"#=\\${}:-") + [
+    "${", "${A}", "${HOME}", "${=:-$}", "${X:-d}", "\\n", "\\\"", " #",
+    "\u00a0", "\u2028", "\u3000", "\ufeff", "é", "💡", "export "]
 values_strategy = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
     st.lists(st.one_of(st.sampled_from(SPECIAL), st.text(max_size=3).filter(lambda t: all(map(_writable, t)))),
@@ -310,7 +311,7 @@ def test_atk_writer_output_is_kept_byte_identical(pairs, described):
 
 def test_atk_can_read_what_we_write_and_we_read_what_atk_rewrites():
     # We add a key the way atk setup would, with a description comment.
-    new, added, _, _ = E.set_values(ATK_EXAMPLE, {"NEW_VAR": "some value"}, descriptions={"NEW_VAR": "A new var"})
+    new, added, dummy, dummy = E.set_values(ATK_EXAMPLE, {"NEW_VAR": "some value"}, descriptions={"NEW_VAR": "A new var"})
     assert added == ["NEW_VAR"]
     assert new == ATK_EXAMPLE + "# A new var\nNEW_VAR=\"some value\"\n"
     # atk setup re-serialises from dict(existing): same values, and we see no change.
@@ -465,6 +466,15 @@ def test_write_file_is_0600_atomic_and_follows_symlinks(tmp_path):
     assert target.read_text() == "A=2\n"
     assert stat.S_IMODE(os.stat(str(target)).st_mode) == 0o600
     assert not [p for p in os.listdir(str(tmp_path)) if p.startswith(".atk-core-tmp-")]
+
+
+def test_temp_files_are_covered_by_the_secrets_gitignore_and_leftovers_go(tmp_path):
+    import fnmatch
+    leftover = tmp_path / (".atk-core-tmp-killed" + E.TEMP_SUFFIX)
+    leftover.write_text("SECRET=x\n")
+    assert fnmatch.fnmatch(leftover.name, "*.env")
+    E.write_file(str(tmp_path / ".env"), "A=1\n")
+    assert sorted(os.listdir(str(tmp_path))) == [".env"]
 
 
 def test_write_new_file_has_mode_0600_even_with_permissive_umask(tmp_path):
