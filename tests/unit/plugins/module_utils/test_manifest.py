@@ -362,8 +362,8 @@ def test_without_entry_keeps_the_others_in_order():
 
 
 def test_make_entry_shape():
-    assert M.make_entry("N", "nn", "git", HEX, "u") == {"name": "N", "directory": "nn",
-                                                          "source": {"type": "git", "ref": HEX, "url": "u"}}
+    expected = {"name": "N", "directory": "nn", "source": {"type": "git", "ref": HEX, "url": "u"}}
+    assert M.make_entry("N", "nn", "git", HEX, "u") == expected
 
 
 def test_dump_is_plain_yaml_that_loads_back():
