@@ -18,6 +18,7 @@ import os
 import shutil
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _envfile
 from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _gitignore
@@ -25,9 +26,6 @@ from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _plan
-
-ENV_MODE = 0o600
-
 
 def _msg_downgrade(name):
     return "Downgrade plugin '%s'" % name
@@ -66,7 +64,7 @@ class Applier(object):
                     self._install(plan, _home.plugin_dir(self.home, plan.directory))
                 elif plan.action == "configure":
                     target = _home.plugin_dir(self.home, plan.directory)
-                    _fs.atomic_write(os.path.join(target, ".env"), plan.env[0], ENV_MODE)
+                    _envfile.write_file(os.path.join(target, ".env"), plan.env[0])
             except AtkError as exc:
                 plan.errors.append(str(exc))
         if self.commits and self.auto_commit and self.manifest["config"]["auto_push"]:
@@ -131,7 +129,7 @@ class Applier(object):
             shutil.copytree(os.path.join(target, "custom"), os.path.join(staged, "custom"), symlinks=True)
         env_target = os.path.join(staged, ".env")
         if plan.env is not None:
-            _fs.atomic_write(env_target, plan.env[0], ENV_MODE)
+            _envfile.write_file(env_target, plan.env[0])
         elif os.path.isfile(os.path.join(target, ".env")):
             shutil.copy2(os.path.join(target, ".env"), env_target)
 

@@ -130,8 +130,11 @@ def normalize_item(raw, default_state="present"):
                        hint="Drop version to follow the source's HEAD, or use state=present with the version.")
     if item["path"]:
         item["path"] = os.path.abspath(os.path.expanduser(item["path"]))
-    if item["env"] is not None and not isinstance(item["env"], dict):
-        raise AtkError("Plugin %r: env must be a mapping of variable names to values." % name)
+    if item["env"] is not None:
+        if not isinstance(item["env"], dict):
+            raise AtkError("Plugin %r: env must be a mapping of variable names to values." % name)
+        from ansible_collections.atk.core.plugins.module_utils import _env
+        item["env"] = _env.normalize_values(item["env"])
     return item
 
 
