@@ -107,6 +107,28 @@ def test_stopped_daemon_fails_fast(git_daemon_factory, isolated_env):
     assert run_git(isolated_env, 'ls-remote', repo.url).returncode == 0
 
 
+def test_atk_sees_unreachable_registry(git_daemon_factory, registry_factory, atk_peer: AtkPeer):
+    daemon = git_daemon_factory()
+    registry_factory(fixture_plugins(['exa', 'fetch']), daemon=daemon)
+    atk_peer.init()
+    assert 'fetch' in atk_peer.run('search', check=True).stdout
+    daemon.stop()
+    proc = atk_peer.run('search')
+    assert proc.returncode == 1
+    assert 'Failed to fetch registry' in proc.stdout + proc.stderr
+
+
+def test_daemon_listens_on_several_addresses(git_daemon_factory, isolated_env):
+    daemon = git_daemon_factory(listen=['127.0.0.1', '127.0.0.2'])
+    repo = daemon.init_repo('multi')
+    sha = repo.commit({'a.txt': 'a\n'}, 'one')
+    for host in ('127.0.0.1', '127.0.0.2'):
+        proc = run_git(isolated_env, 'ls-remote', repo.url_for(host), 'HEAD')
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith(sha)
+    assert repo.url_for('127.0.0.2') == 'git://127.0.0.2:%d/multi' % daemon.port
+
+
 # -- the atk peer -------------------------------------------------------------------------------
 
 
