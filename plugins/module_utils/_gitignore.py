@@ -32,6 +32,11 @@ plugins/*/*
 INITIAL_CONTENT = _BASE + u"\n" + u"\n".join((SECRETS_HEADER,) + SECRET_PATTERNS) + u"\n"
 
 
+def _universal(content):
+    """atk reads the file with universal newlines: CRLF and CR become LF."""
+    return content.replace(u"\r\n", u"\n").replace(u"\r", u"\n")
+
+
 def exemption_lines(directory):
     """The two lines atk adds for a local plugin."""
     return (u"!plugins/%s/" % directory, u"!plugins/%s/**" % directory)
@@ -39,7 +44,7 @@ def exemption_lines(directory):
 
 def normalize(content):
     """atk's ``normalize_gitignore``: drop secret lines anywhere, re-append the block last."""
-    kept = [line for line in content.split(u"\n")
+    kept = [line for line in _universal(content).split(u"\n")
             if line.strip() not in SECRET_PATTERNS and line.strip() not in _SECRET_HEADERS]
     while kept and kept[-1].strip() == u"":
         kept.pop()
@@ -47,13 +52,14 @@ def normalize(content):
 
 
 def has_exemption(content, directory):
-    lines = content.split(u"\n") if content else []
+    lines = _universal(content).split(u"\n") if content else []
     first, second = exemption_lines(directory)
     return first in lines and second in lines
 
 
 def add_exemption(content, directory):
     """atk's ``add_gitignore_exemption`` followed by its unconditional normalisation."""
+    content = _universal(content)
     if not has_exemption(content, directory):
         first, second = exemption_lines(directory)
         if content and not content.endswith(u"\n"):
@@ -64,7 +70,7 @@ def add_exemption(content, directory):
 
 def remove_exemption(content, directory):
     """atk's ``remove_gitignore_exemption``: untouched when absent, else drop and normalise."""
-    lines = content.split(u"\n")
+    lines = _universal(content).split(u"\n")
     exemptions = exemption_lines(directory)
     filtered = [line for line in lines if line not in exemptions]
     if filtered == lines:

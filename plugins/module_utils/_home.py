@@ -30,12 +30,12 @@ def resolve_home(path=None, environ=None):
 def validate_home(home):
     """atk's ``validate_atk_home``: the errors atk would print, [] when atk accepts the home."""
     errors = []
-    if not os.path.isfile(os.path.join(home, _manifest.FILENAME)):
+    # atk checks exists() for the manifest and is_dir() (following symlinks) for the rest.
+    if not os.path.exists(os.path.join(home, _manifest.FILENAME)):
         errors.append("Missing manifest.yaml file")
     if not os.path.isdir(os.path.join(home, "plugins")):
         errors.append("Missing plugins/ directory")
-    git_dir = os.path.join(home, ".git")
-    if not os.path.isdir(git_dir) or os.path.islink(git_dir):
+    if not os.path.isdir(os.path.join(home, ".git")):
         errors.append("Missing .git directory (not a git repository)")
     return errors
 
@@ -184,10 +184,13 @@ def converge_home(home, git, check_mode=False, state="present", repo=None, remot
     if not exists:
         fresh = True
         if repo:
+            # A clone always needs plugins/ created (git keeps no empty folder): that is part of
+            # the clone, so check mode and the real run report the same single action.
             actions.append({"action": "clone", "repo": _redact(repo)})
             if check_mode:
                 return actions, warnings  # nothing more can be known before the clone exists
             _clone(git, repo, home)
+            repair(home)
         else:
             actions.append({"action": "init"})
             if not check_mode:
@@ -201,8 +204,8 @@ def converge_home(home, git, check_mode=False, state="present", repo=None, remot
     else:
         home_exists = True
 
-    if remote_url and home_exists:
-        current = git.remote_url(home)
+    if remote_url and (home_exists or fresh):
+        current = None if (check_mode and fresh) else git.remote_url(home)
         if current != remote_url:
             actions.append({"action": "remote", "name": "origin", "from": _redact(current), "to": _redact(remote_url)})
             if not check_mode:

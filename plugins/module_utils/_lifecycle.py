@@ -23,7 +23,7 @@ OUTPUT_TAIL = 2000
 
 def inject_compose_override(command, plugin_dir):
     """atk's literal-prefix rewrite to ``docker compose -f docker-compose.yml -f custom/...``."""
-    if not os.path.isfile(os.path.join(plugin_dir, "custom", OVERRIDE_FILE)):
+    if not os.path.exists(os.path.join(plugin_dir, "custom", OVERRIDE_FILE)):
         return command
     if not command.startswith("docker compose"):
         return command
@@ -62,11 +62,12 @@ def run(run_cmd, spec, key, plugin_dir, with_env=True):
 
 def tail(text, secrets=()):
     """The end of a command's output for an error message, with secret values masked."""
-    text = (text or "")[-OUTPUT_TAIL:]
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
+    text = text or ""
+    # Mask before cutting (a secret across the cut would survive) and longest first
+    # (masking "admin" before "admin123" would leave "123" visible).
+    for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text[-OUTPUT_TAIL:]
 
 
 def required_unset(spec, env_values, environ=None):

@@ -51,8 +51,11 @@ def load_state(home):
     try:
         data = json.loads(text)
     except ValueError:
+        data = None
+    if not isinstance(data, dict):
         return {"pending_install": {}}
-    data.setdefault("pending_install", {})
+    if not isinstance(data.get("pending_install"), dict):
+        data["pending_install"] = {}
     return data
 
 
@@ -99,6 +102,8 @@ def normalize_item(raw, default_state="present"):
             source = "local"
         elif item["url"]:
             source = "git"
+        elif name and item["state"] == "absent" and not _names.is_explicit_path(name) and not _names.is_git_url(name):
+            source = "any"  # atk's lookup: directory or display name, whatever the source
         elif name:
             source = _names.classify_source(name)
             if source == "local":
@@ -110,6 +115,8 @@ def normalize_item(raw, default_state="present"):
         else:
             raise AtkError("A plugin needs a name, a url (git source) or a path (local source).")
     item["source"] = source
+    if source == "any":
+        return item
     if source == "registry":
         if not name:
             raise AtkError("A registry plugin needs its registry name in 'name'.")
@@ -544,7 +551,10 @@ class Planner(object):
             if plan.source == "git":
                 plan.directory = _names.sanitize_directory_name(plan.spec["name"])
                 current = _home.plugin_dir(self.home, plan.directory)
-            if os.path.lexists(current) and not self._is_own_leftover(plan.directory):
+            managed = any(e["directory"] == plan.directory for e in self.manifest["plugins"])
+            # A folder of another manifest entry is a collision (_check_collisions_after_fetch
+            # names the plugin holding it), not an unmanaged leftover that force may replace.
+            if os.path.lexists(current) and not managed and not self._is_own_leftover(plan.directory):
                 if not self.force:
                     raise AtkError(
                         "Plugin directory '%s' already exists at %s but is not in manifest.yaml. This may be a leftover "

@@ -140,11 +140,6 @@ CR_SCENARIOS = [
 
 
 @atk_peer.needs_atk
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: atk reads .gitignore with Path.read_text (universal newlines, so CRLF/CR become LF) before "
-    "add/remove/normalize; atk.core feeds _gitignore the raw text (_apply._write_gitignore uses _fs.read_text, "
-    "no newline translation), so a CRLF .gitignore keeps its CRs, an existing CRLF exemption is not recognised "
-    "(the pair is appended again) and the bytes written differ from atk's"))
 def test_crlf_files_match_atk(oracle):
     theirs = oracle([[content, ops] for content, ops in CR_SCENARIOS])
     for (content, ops), their_states in zip(CR_SCENARIOS, theirs):

@@ -182,11 +182,6 @@ def test_validate_home_agrees_with_atk(tmp_path):
 
 @atk_peer.needs_atk
 @pytest.mark.parametrize("name", sorted(ODD_LAYOUTS))
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: validate_home is stricter than atk's validate_atk_home: atk uses Path.exists() for manifest.yaml "
-    "and Path.is_dir() (follows symlinks) for .git, but _home.validate_home uses os.path.isfile for "
-    "manifest.yaml and explicitly rejects a .git that is a symlink to a directory, so a home atk accepts "
-    "is reported 'Missing .git directory' / 'Missing manifest.yaml file' (check_init_target then refuses it)"))
 def test_validate_home_agrees_with_atk_on_symlinked_git_and_odd_manifest(tmp_path, name):
     home = str(layout(tmp_path, name, **ODD_LAYOUTS[name]))
     assert [H.validate_home(home)] == atk_peer.atk_python(ATK_VALIDATE, [home])
@@ -408,26 +403,18 @@ def test_converge_clones_a_home(env):
     origin = make_home(env / "origin")
     bare = bare_of(origin, env / "remote.git")
     done, dummy = H.converge_home(str(env / "home"), G.Git(), repo=str(bare))
-    assert done == [{"action": "clone", "repo": str(bare)}, {"action": "repair", "create": "plugins/"}]
+    assert done == [{"action": "clone", "repo": str(bare)}]  # creating plugins/ is part of the clone
     assert H.validate_home(str(env / "home")) == []
     assert head_of(env / "home") == head_of(origin)
     assert [n for n in os.listdir(str(env)) if n.startswith(_fs.TEMP_PREFIX)] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: converge_home(check_mode=True, repo=...) returns [clone] right away, but the real run then also "
-    "repairs the clone (git keeps no empty plugins/, so a cloned home always lacks it): check mode predicts "
-    "[clone] while the real run reports [clone, repair]"))
 def test_check_mode_predicts_a_clone(env):
     origin = make_home(env / "origin")
     bare = bare_of(origin, env / "remote.git")
     check_then_apply(env, env / "home", repo=str(bare))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: for a home that does not exist yet, converge_home(check_mode=True) skips the remote_url step "
-    "(home_exists is False in check mode) although the real run inits the home and then adds origin: "
-    "check mode predicts [init] while the real run reports [init, remote]"))
 def test_check_mode_predicts_remote_for_a_fresh_home(env):
     check_then_apply(env, env / "home", remote_url="https://example.invalid/me/home.git")
 

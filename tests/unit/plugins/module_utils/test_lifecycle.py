@@ -62,10 +62,6 @@ def test_injection_agrees_with_atk(tmp_path):
 
 
 @atk_peer.needs_atk
-@pytest.mark.xfail(strict=True, reason=(
-    "deviation (minor): atk injects when custom/docker-compose.override.yml merely exists (Path.exists), "
-    "_lifecycle.inject_compose_override only when it is a regular file (os.path.isfile), so a directory of "
-    "that name gives a different command than atk's"))
 def test_injection_agrees_with_atk_for_an_override_directory(tmp_path):
     dirs = [plugin_dir(tmp_path, "dir", "dir")]
     theirs = atk_peer.atk_python(ATK_INJECT, [dirs, COMMANDS])
@@ -119,10 +115,6 @@ def fragments(secret, size=4):
     return [secret[i:i + size] for i in range(len(secret) - size + 1)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (secret leak): _lifecycle.tail cuts the output to its last 2000 characters BEFORE masking, so a "
-    "secret that straddles the cut is not recognised and its trailing part stays in the message "
-    "(mask first, then cut)"))
 def test_tail_does_not_leak_a_secret_cut_at_the_boundary():
     secret = "SUPERSECRETVALUE"
     text = "Error: bad credentials " + secret + "y" * (L.OUTPUT_TAIL - 5)
@@ -130,10 +122,6 @@ def test_tail_does_not_leak_a_secret_cut_at_the_boundary():
     assert not any(piece in shown for piece in fragments(secret)), shown[:20]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (secret leak): _lifecycle.tail masks secrets in the given order, so when one secret is a prefix "
-    "(or substring) of another (USER=admin, PASSWORD=admin123) the shorter one is replaced first and the "
-    "rest of the longer one ('123') stays visible; mask the longest secrets first"))
 def test_tail_masks_overlapping_secrets_completely():
     shown = L.tail("login admin with admin123", secrets=("admin", "admin123"))
     assert "123" not in shown, shown
