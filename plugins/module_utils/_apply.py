@@ -61,7 +61,10 @@ class Applier(object):
                 elif plan.action in ("add", "resync", "upgrade", "downgrade"):
                     self._put(plan)
                 elif plan.action == "install":
-                    self._install(plan, _home.plugin_dir(self.home, plan.directory))
+                    target = _home.plugin_dir(self.home, plan.directory)
+                    if plan.env is not None:  # the retried install must see the new .env values
+                        _envfile.write_file(os.path.join(target, ".env"), plan.env[0])
+                    self._install(plan, target)
                 elif plan.action == "configure":
                     target = _home.plugin_dir(self.home, plan.directory)
                     _envfile.write_file(os.path.join(target, ".env"), plan.env[0])
