@@ -3,22 +3,21 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tests for _mcp: atk 0.4.0's MCP config resolution (``atk mcp <p> --json``) and its masked view.
 
-The expected values follow atk's ``generate_mcp_config`` (atk/mcp.py). When the atk peer's
-Python is available (``ATK_PEER_PYTHON``, else ``<repo>/.venv-atk/bin/python``), random specs
-are also resolved by atk's own function and compared; otherwise that test is skipped.
+The expected values follow atk's ``generate_mcp_config`` (atk/mcp.py). When the real atk 0.4.0
+is installed (see ``atk_peer``), random specs are also resolved by atk's own function and
+compared; otherwise that test is skipped.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.atk.core.plugins.module_utils import _mcp as M
+from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
 
 PLUGIN_DIR = "/srv/atk/plugins/demo"
 
@@ -139,33 +138,16 @@ def test_real_plugin_dir_resolves_symlinks(tmp_path, monkeypatch):
 
 # -- differential test against atk's own generate_mcp_config -----------------------------
 
-def _atk_python():
-    candidate = os.environ.get("ATK_PEER_PYTHON")
-    if candidate:
-        return candidate if os.path.exists(candidate) else None
-    here = os.path.dirname(os.path.abspath(__file__))
-    for _level in range(6):
-        path = os.path.join(here, ".venv-atk", "bin", "python")
-        if os.path.exists(path):
-            return path
-        here = os.path.dirname(here)
-    return None
-
-
-ATK_PYTHON = _atk_python()
-
 _ATK_SCRIPT = r"""
-import json, sys
 from pathlib import Path
 from atk.mcp import generate_mcp_config
 from atk.plugin_schema import PluginSchema
-out = []
-for case in json.loads(sys.stdin.read()):
+RESULT = []
+for case in PAYLOAD:
     plugin_dir = Path(case["dir"])
     (plugin_dir / ".env").write_text(case["env_text"])
     schema = PluginSchema.model_validate(case["spec"])
-    out.append(generate_mcp_config(schema, plugin_dir, schema.name).to_mcp_dict())
-print(json.dumps(out))
+    RESULT.append(generate_mcp_config(schema, plugin_dir, schema.name).to_mcp_dict())
 """
 
 NAMES = st.sampled_from(["A", "AB", "TOKEN", "URL", "ATK_PLUGIN_DIR"])
@@ -195,7 +177,7 @@ def cases(draw):
             "values": values}
 
 
-@pytest.mark.skipif(ATK_PYTHON is None, reason="the atk peer's Python (.venv-atk) is not available")
+@atk_peer.needs_atk
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(cases(), min_size=150, max_size=150))
 def test_matches_atk_generate_mcp_config(tmp_path_factory, batch):
@@ -207,9 +189,7 @@ def test_matches_atk_generate_mcp_config(tmp_path_factory, batch):
         plugin_dir.mkdir()
         text, dummy, dummy2, dummy3 = _envfile.set_values("", case["values"]) if case["values"] else ("", [], [], [])
         payload.append({"dir": str(plugin_dir), "spec": case["spec"], "env_text": text})
-    proc = subprocess.run([ATK_PYTHON, "-c", _ATK_SCRIPT], input=json.dumps(payload), capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    expected = json.loads(proc.stdout)
+    expected = atk_peer.atk_python(_ATK_SCRIPT, payload)
     for case, item, want in zip(batch, payload, expected):
         values = _envfile.values(item["env_text"], environ={})
         got = M.resolve(case["spec"], item["dir"], values)["revealed"]
