@@ -11,6 +11,7 @@
 #   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk)
 #   make molecule      molecule scenarios under extensions/molecule/ (skipped when none)
 #   make test          all of the above, fast first, stopping at the first failure
+#   make demo          bootstrap a throw-away ATK home from demo/registry/ served on loopback
 #
 # Variables: PYTHON (interpreter for the venvs), PYTHON_VERSION (for ansible-test),
 # PYTEST_ARGS / INTEGRATION_ARGS (extra pytest arguments), ATK_CORE_LAYOUT_ROOT.
@@ -48,7 +49,7 @@ PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
 TEST_STEPS := venv collection units-pytest lint build sanity units integration molecule
 
 .PHONY: help venv system-deps collection units-pytest lint build sanity sanity-seed units \
-        integration molecule test changelog clean
+        integration molecule test demo changelog clean
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -122,15 +123,21 @@ integration: venv collection
 	if [ $$rc -eq 5 ]; then echo "integration: no tests collected (ok)"; rc=0; fi; exit $$rc
 
 # Scenarios: extensions/molecule/<name>/molecule.yml, default driver (managed: false), `prerun: false`.
-# The collection comes from the layout; ANSIBLE_HOME (and so molecule's ephemeral dirs) is a temp dir;
-# hosts without their own ansible_python_interpreter use the venv's Python.
+# The collection comes from the layout (molecule.yml reads ATK_CORE_LAYOUT_ROOT); each scenario gets
+# its own MOLECULE_EPHEMERAL_DIRECTORY, and ANSIBLE_HOME/XDG_CACHE_HOME, in a temp dir removed at
+# the end; hosts without their own ansible_python_interpreter use the venv's Python.
 molecule: venv collection
 	@scenarios=$$(ls extensions/molecule/*/molecule.yml 2>/dev/null || true); \
 	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios under extensions/molecule/, skipping"; exit 0; fi; \
 	work=$$(mktemp -d /tmp/atk-core-molecule.XXXXXX); trap 'rm -rf "$$work"' EXIT; \
-	cd extensions && ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/ansible" \
-	    XDG_CACHE_HOME="$$work/cache" ANSIBLE_PYTHON_INTERPRETER="$(VBIN)/python" NO_COLOR=1 \
-	    $(VRUN) $(VBIN)/molecule test --all
+	cd extensions; \
+	for file in $$scenarios; do \
+	    scenario=$$(basename "$$(dirname "$$file")"); \
+	    ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/$$scenario/ansible" \
+	        MOLECULE_EPHEMERAL_DIRECTORY="$$work/$$scenario/ephemeral" XDG_CACHE_HOME="$$work/$$scenario/cache" \
+	        ATK_PEER_BIN="$(VENV_ATK)/bin/atk" ANSIBLE_PYTHON_INTERPRETER="$(VBIN)/python" NO_COLOR=1 \
+	        $(VRUN) $(VBIN)/molecule test --scenario-name "$$scenario"; \
+	done
 
 # Everything, fast first; stops at the first failing step and prints how long each step took.
 test:
@@ -141,6 +148,15 @@ test:
 	    summary="$$summary  $$step: $$(( $$(date +%s) - start ))s\n"; \
 	done; \
 	printf "==> all test steps passed in %ss\n$$summary" "$$(( $$(date +%s) - total ))"
+
+# ---------------------------------------------------------------------------------------------
+# Demo: the bootstrap playbook against the bundled demo registry (git daemon on 127.0.0.1), with
+# HOME, ATK_HOME and the global git config inside $(DEMO_DIR); shows the result and `atk status`.
+
+DEMO_DIR ?= $(LAYOUT_ROOT)-demo
+
+demo: venv collection
+	@bash demo/demo.sh "$(VBIN)" "$(VENV_ATK)/bin/atk" "$(LAYOUT_ROOT)" "$(DEMO_DIR)"
 
 # ---------------------------------------------------------------------------------------------
 # Housekeeping

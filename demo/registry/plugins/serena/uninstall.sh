@@ -1,0 +1,3 @@
+#!/bin/sh
+# Demo stand-in for serena's uninstall script.
+echo "serena: uninstalled (demo stand-in)"
