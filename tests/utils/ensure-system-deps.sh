@@ -8,6 +8,7 @@
 #   make                         -> make         (the test runner itself)
 #   git, git daemon              -> git          (registry fixtures, atk, modules)
 #   <python> -m venv / ensurepip -> python3-venv (the .venv/ and .venv-atk/ virtualenvs)
+#   as root only (fleet tests)   -> openssh-server iproute2 python3-yaml python3-jsonschema
 # Extra packages can be requested with EXTRA_DEB_PACKAGES="pkg1 pkg2" (installed when
 # `dpkg -s` says they are missing), e.g. openssh-server iproute2 for fleet tests.
 set -euo pipefail
@@ -28,6 +29,13 @@ if have "$python"; then
         missing+=(python3-venv)
     fi
     rm -rf "$probe"
+fi
+# Fleet tests (tests/integration/test_fleet*.py) run only as root: sshd inside network
+# namespaces, and the Python libraries the modules import on the managed hosts' /usr/bin/python3.
+if [ "$(id -u)" = 0 ] && have dpkg; then
+    for pkg in openssh-server iproute2 python3-yaml python3-jsonschema; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
 fi
 for pkg in ${EXTRA_DEB_PACKAGES:-}; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

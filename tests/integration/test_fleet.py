@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""Fleet sync over real SSH: three hosts in network namespaces, one shared home repository.
+
+World (see harness/netns.py): hosts h1..h3, each an sshd in its own network namespace with its
+own /root (so its own ~/.atk, ~/.gitconfig, ~/.ansible) and /usr/bin/python3; a git daemon
+listening on the hosts' gateway addresses serves the registry and a bare home repository made
+by the real atk 0.4.0 on an admin's laptop. Each host's ~/.gitconfig redirects the public
+registry URL and the team's home-repository URL to that daemon, as a mirror would.
+
+* ``atk.core.sync`` converges all three hosts to the home repository's manifest, with each
+  host's own USER_AGENT for fetch from host_vars (.env, mode 0600);
+* a second run is changed=0 on every host;
+* the real ``atk status``, run inside each host's namespace with that host's HOME, lists the plugins;
+* after a registry commit, ``atk.core.upgrade --check --diff`` names exactly the changed plugin on
+  every host and leaves every host's files untouched.
+
+Skipped (with the reason) only when not root or when ``ip netns`` is unavailable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from dotenv import dotenv_values
+
+from harness import REGISTRY_URL, AnsibleRunner, AtkPeer, IsolatedEnv, atk_bin, fixture_plugins, git
+from harness.gitrepo import SERVE_CONFIG
+from harness.netns import SshFleet, unavailable_reason
+
+_REASON = unavailable_reason()
+pytestmark = pytest.mark.skipif(_REASON is not None, reason=_REASON or '')
+
+PLUGINS = ['fetch', 'git-local', 'serena']
+HOME_REPO_URL = 'https://git.example.org/team/atk-home'
+
+
+def missing_host_software():
+    """What the hosts need and the machine lacks (tests/utils/ensure-system-deps.sh installs it as root)."""
+    missing = [] if os.path.exists('/usr/sbin/sshd') else ['openssh-server']
+    probe = subprocess.run(['/usr/bin/python3', '-c', 'import yaml, jsonschema'], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False) if os.path.exists('/usr/bin/python3') else None
+    if probe is None or probe.returncode != 0:
+        missing += ['python3-yaml', 'python3-jsonschema']
+    return missing
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    missing = missing_host_software()
+    if missing:
+        pytest.fail('fleet hosts need %s: run `make system-deps` as root (tests/utils/ensure-system-deps.sh)' % ', '.join(missing))
+    hosts = SshFleet(tmp_path / 'fleet', count=3)
+    try:
+        yield hosts.start()
+    finally:
+        hosts.stop()
+
+
+@pytest.fixture
+def world(tmp_path, fleet, git_daemon_factory, registry_factory):
+    """Registry + shared bare home repository served on the gateways; hosts' git configs redirect to them."""
+    daemon = git_daemon_factory(listen=['127.0.0.1'] + fleet.gateways)
+    registry = registry_factory(fixture_plugins(PLUGINS), daemon=daemon, use=False)
+
+    admin = IsolatedEnv(tmp_path / 'admin')
+    admin.use_registry(registry)
+    peer = AtkPeer(admin)
+    peer.init()
+    peer.add('fetch', answers=[''])
+    peer.add('git-local', answers=[''])
+    peer.add('serena', answers=['', ''])
+    bare = daemon.base_path / 'homes' / 'team.git'
+    git('clone', '-q', '--bare', str(admin.atk_home), str(bare))
+    for key, value in SERVE_CONFIG.items():
+        git('config', key, value, cwd=bare)
+
+    for host in fleet.hosts:
+        host.git_config('url.%s.insteadOf' % registry.url_for(host.gateway), REGISTRY_URL)
+        host.git_config('url.%s.insteadOf' % daemon.url('homes/team.git', host=host.gateway), HOME_REPO_URL)
+    return registry, peer.manifest()
+
+
+def inventory_dir(tmp_path: Path, fleet: SshFleet) -> Path:
+    """hosts.ini + group_vars (one desired state) + host_vars (each host's own USER_AGENT)."""
+    folder = tmp_path / 'inventory'
+    (folder / 'group_vars').mkdir(parents=True)
+    (folder / 'host_vars').mkdir()
+    (folder / 'hosts.ini').write_text(fleet.inventory(group='fleet'))
+    (folder / 'group_vars' / 'all.yml').write_text(yaml.safe_dump({
+        'atk_home_repo': HOME_REPO_URL,
+        'atk_plugins': [{'name': 'fetch', 'env': {'USER_AGENT': '{{ fetch_user_agent }}'}}],
+    }, sort_keys=False))
+    for host in fleet.hosts:
+        (folder / 'host_vars' / ('%s.yml' % host.name)).write_text(yaml.safe_dump({'fetch_user_agent': user_agent(host)}))
+    return folder
+
+
+def user_agent(host):
+    return 'atk-fleet/%s (%s)' % (host.name, host.address)
+
+
+def host_files(home: Path):
+    """Content, mode and type of every path of a home (its .git included, atk.core's lock dir aside)."""
+    out = {}
+    for root, dirs, files in os.walk(home):
+        dirs[:] = [d for d in dirs if not (Path(root) / d).match('.git/atk-core')]
+        for name in dirs + files:
+            full = Path(root) / name
+            info = full.lstat()
+            digest = hashlib.sha256(full.read_bytes()).hexdigest() if stat.S_ISREG(info.st_mode) else None
+            out[str(full.relative_to(home))] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode), digest)
+    return out
+
+
+def per_host(result, action):
+    """{host: [results of `action` that ran]}."""
+    out = {}
+    for entry in result.results:
+        if entry['action'] == action and entry['status'] != 'skipped':
+            out.setdefault(entry['host'], []).append(entry)
+    return out
+
+
+def test_fleet_sync_idempotence_status_and_upgrade_preview(tmp_path, fleet, world, isolated_env: IsolatedEnv, collection_path):
+    registry, manifest = world
+    pins = {p['directory']: p['source']['ref'] for p in manifest['plugins']}
+    assert sorted(pins) == PLUGINS
+    inventory = inventory_dir(tmp_path, fleet)
+    ansible = AnsibleRunner(isolated_env, collections_path=collection_path)
+    names = [h.name for h in fleet.hosts]
+
+    first = ansible.run(Path('atk.core.sync'), inventory=inventory, env=fleet.ansible_env())
+    assert first.rc == 0, first.describe()
+    converges = per_host(first, 'atk.core.atk_plugin')
+    assert sorted(converges) == names
+    for host in fleet.hosts:
+        assert len(converges[host.name]) == 1  # one module call converges every plugin
+        assert first.stats[host.name]['changed'] >= 1 and first.stats[host.name]['failures'] == 0
+        assert sorted(converges[host.name][0]['result']['changed_plugins']) == PLUGINS
+        home = host.atk_home
+        got = yaml.safe_load((home / 'manifest.yaml').read_text())
+        assert {p['directory']: p['source']['ref'] for p in got['plugins']} == pins
+        for plugin in PLUGINS:
+            assert (home / 'plugins' / plugin / '.atk-ref').read_text() == pins[plugin] + '\n'
+        env_file = home / 'plugins' / 'fetch' / '.env'
+        assert dotenv_values(env_file)['USER_AGENT'] == user_agent(host)
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+        # The host is its own machine: its remote is the team URL, its hostname its own.
+        assert host.ssh('hostname').stdout.strip() == host.name
+
+    second = ansible.run(Path('atk.core.sync'), inventory=inventory, env=fleet.ansible_env())
+    assert second.rc == 0, second.describe()
+    assert {h: second.stats[h]['changed'] for h in names} == {h: 0 for h in names}, second.stats
+    for host in fleet.hosts:
+        assert per_host(second, 'atk.core.atk_plugin')[host.name][0]['result']['network']['contacts'] == 0
+
+    for host in fleet.hosts:
+        status = host.run([str(atk_bin()), 'status'])
+        assert status.returncode == 0, status.stderr
+        for plugin in PLUGINS:
+            assert '%s (%s)' % (plugin, plugin) in status.stdout, (host, status.stdout)
+        assert 'Working dir: clean' in status.stdout, status.stdout
+
+    # The registry moves: the preview must name exactly fetch on every host and write nothing.
+    registry.update_plugin('fetch', {'SKILL.md': '# fetch, a newer registry commit\n'})
+    before = {h.name: host_files(h.atk_home) for h in fleet.hosts}
+    preview = ansible.run(Path('atk.core.upgrade'), inventory=inventory, check=True, diff=True, extra_vars={'atk_hosts': 'fleet'},
+                          env=fleet.ansible_env())
+    assert preview.rc == 0, preview.describe()
+    converges = per_host(preview, 'atk.core.atk_plugin')
+    assert sorted(converges) == names
+    for host in fleet.hosts:
+        result = converges[host.name][0]['result']
+        assert result['changed_plugins'] == ['fetch'], result['plugins']
+        assert [(a['plugin'], a['action']) for a in result['actions']] == [('fetch', 'upgrade')]
+        assert result['actions'][0]['after']['ref'] == registry.head()
+        assert {'path': 'SKILL.md', 'status': 'modified'} in result['actions'][0]['files']
+        headers = [d['after_header'] for d in result['diff']]
+        assert 'plugins/fetch @ %s' % registry.head() in headers
+        report = preview.task('atk.core.atk : Report the plugins that changed', host=host.name)
+        assert report['msg'] == 'Would change 1 plugin(s): fetch (upgrade)'
+        assert host_files(host.atk_home) == before[host.name], host.name

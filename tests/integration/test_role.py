@@ -1,0 +1,277 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# MIT License (see LICENSE)
+"""The atk role through the collection's own playbook, ``ansible-playbook atk.core.bootstrap`` (FQCN).
+
+Two ways to say what a machine should have:
+
+* manifest-driven: a home repository (made by the real atk 0.4.0 on another "laptop") pins the
+  plugins; bootstrap clones it, installs each plugin at its pin (not at the registry's HEAD),
+  repairs drift, follows the repository when it moves, and a second run changes nothing;
+* inventory-driven: ``atk_plugins`` with an env value from an Ansible Vault-encrypted variable
+  (never printed, even at -vvv --diff), then ``atk_prune`` removes what is no longer listed.
+
+Every run converges all plugins in ONE atk_plugin invocation (counted in the JSON results), and
+``--check`` on a machine without a home succeeds, reports what it would do and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from harness import AnsibleRunner, AtkPeer, IsolatedEnv, fixture_plugins, git
+from harness.gitrepo import SERVE_CONFIG
+from harness.paths import ansible_bin
+
+PLUGINS = ['fetch', 'git-local', 'serena']
+SECRET = 'ua-Vau1t-9fQ2-atk-core'
+VAULT_PASSWORD = 'correct horse battery staple\n'
+
+
+def bootstrap(ansible: AnsibleRunner, **kw):
+    """``ansible-playbook atk.core.bootstrap`` (the FQCN: the playbook shipped in the installed collection)."""
+    return ansible.run(Path('atk.core.bootstrap'), **kw)
+
+
+def module_calls(result, action):
+    """Invocations of ``action`` that ran (skipped ones excluded), from the JSON results."""
+    return [r for r in result.results if r['action'] == action and r['status'] != 'skipped']
+
+
+def assert_one_converge(result):
+    calls = module_calls(result, 'atk.core.atk_plugin')
+    assert len(calls) == 1, [(c['task'], c['status']) for c in calls]
+    return calls[0]['result']
+
+
+def manifest_refs(home: Path):
+    import yaml  # pylint: disable=import-outside-toplevel
+    data = yaml.safe_load((home / 'manifest.yaml').read_text())
+    return {p['directory']: p['source']['ref'] for p in data['plugins']}
+
+
+def disk_ref(home: Path, plugin: str):
+    path = home / 'plugins' / plugin / '.atk-ref'
+    return path.read_text().strip() if path.exists() else None
+
+
+def tree(folder: Path):
+    """{relative path: bytes} of the regular files below ``folder`` (no .env, no .atk-ref)."""
+    out = {}
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if name in ('.env', '.atk-ref'):
+                continue
+            full = Path(root) / name
+            out[str(full.relative_to(folder))] = full.read_bytes()
+    return out
+
+
+def registry_tree(registry, slug, ref):
+    files = git('ls-tree', '-r', '--name-only', ref, 'plugins/%s' % slug, cwd=registry.path).stdout.split()
+    return {f[len('plugins/%s/' % slug):]: subprocess.run(['git', 'show', '%s:%s' % (ref, f)], cwd=registry.path, stdout=subprocess.PIPE,
+                                                          check=True).stdout for f in files}
+
+
+@pytest.fixture
+def small_registry(registry_factory):
+    """fetch, git-local and serena (serena's install/uninstall replaced by recording stubs)."""
+    return registry_factory(fixture_plugins(PLUGINS))
+
+
+@pytest.fixture
+def home_repo(tmp_path, small_registry, git_daemon, test_id):
+    """A home repository made by the real atk on another laptop (fetch + serena), served by the daemon.
+
+    Returns (peer on that laptop, URL of the served bare repository). The laptop's home has the
+    bare repository as ``origin``, so ``peer.git('push', ...)`` publishes later changes.
+    """
+    laptop = IsolatedEnv(tmp_path / 'laptop')
+    laptop.use_registry(small_registry)
+    peer = AtkPeer(laptop)
+    peer.init()
+    peer.add('fetch', answers=[''])
+    peer.add('serena', answers=['', ''])
+    relpath = 'homes/%s.git' % test_id
+    bare = git_daemon.base_path / relpath
+    git('clone', '-q', '--bare', str(laptop.atk_home), str(bare))
+    for key, value in SERVE_CONFIG.items():
+        git('config', key, value, cwd=bare)
+    peer.git('remote', 'add', 'origin', str(bare))
+    return peer, git_daemon.url(relpath)
+
+
+def test_manifest_driven_bootstrap_installs_pins_repairs_drift_and_follows_the_repo(
+        small_registry, home_repo, ansible: AnsibleRunner, isolated_env: IsolatedEnv, atk_peer: AtkPeer):
+    laptop, url = home_repo
+    pins = manifest_refs(laptop.home)
+    assert sorted(pins) == ['fetch', 'serena'] and len(set(pins.values())) == 1
+    pin = pins['fetch']
+    # The registry moves on after the laptop pinned it: a new machine must still get the pinned files.
+    small_registry.update_plugin('fetch', {'SKILL.md': '# fetch, newer than the pin\n'})
+    head = small_registry.head()
+    assert head != pin
+
+    first = bootstrap(ansible, extra_vars={'atk_home_repo': url})
+    assert first.rc == 0, first.describe()
+    converge = assert_one_converge(first)
+    assert sorted(converge['changed_plugins']) == ['fetch', 'serena']
+    assert len(module_calls(first, 'atk.core.atk_home')) == 1
+    home = isolated_env.atk_home
+    assert manifest_refs(home) == pins
+    for plugin in ('fetch', 'serena'):
+        assert disk_ref(home, plugin) == pin
+        assert tree(home / 'plugins' / plugin) == registry_tree(small_registry, plugin, pin)
+    assert isolated_env.installed('serena') is not None  # serena's install ran (stub marker)
+
+    # Drift: a plugin folder deleted on this machine.
+    shutil.rmtree(home / 'plugins' / 'serena')
+    # Meanwhile the laptop upgrades fetch to the registry's HEAD, adds git-local and pushes:
+    # the next run follows the repository: each entry of the pulled manifest whose files are
+    # missing or at another ref is resynced to its pin.
+    laptop.run('upgrade', 'fetch', input='\n', check=True)
+    laptop.add('git-local', answers=[''])
+    push = laptop.git('push', '-q', 'origin', 'HEAD')
+    assert push.returncode == 0, push.stderr
+    new_pins = manifest_refs(laptop.home)
+    assert new_pins == {'fetch': head, 'serena': pin, 'git-local': head}
+
+    second = bootstrap(ansible, extra_vars={'atk_home_repo': url})
+    assert second.rc == 0, second.describe()
+    converge = assert_one_converge(second)
+    assert {p['plugin']: p['action'] for p in converge['plugins']} == {'fetch': 'resync', 'serena': 'resync', 'git-local': 'resync'}
+    home_result = module_calls(second, 'atk.core.atk_home')[0]['result']
+    assert [a['action'] for a in home_result['actions']] == ['update']
+    assert manifest_refs(home) == new_pins
+    for plugin, ref in new_pins.items():
+        assert disk_ref(home, plugin) == ref
+        assert tree(home / 'plugins' / plugin) == registry_tree(small_registry, plugin, ref)
+    assert (home / 'plugins' / 'fetch' / 'SKILL.md').read_text() == '# fetch, newer than the pin\n'
+
+    third = bootstrap(ansible, extra_vars={'atk_home_repo': url})
+    assert third.rc == 0, third.describe()
+    assert third.changed() == 0, [(r['task'], r['result'].get('changed')) for r in third.results]
+    assert assert_one_converge(third)['network']['contacts'] == 0
+
+    # The real atk reads the result as its own home.
+    status = atk_peer.run('status', check=True).stdout
+    for plugin in ('fetch', 'git-local', 'serena'):
+        assert '%s (%s)' % (plugin, plugin) in status, status
+    assert atk_peer.validate_plugin_dirs([home / 'plugins' / p for p in PLUGINS]) == {str(home / 'plugins' / p): None for p in PLUGINS}
+
+
+def vault_string(ansible: AnsibleRunner, password_file: Path, name: str, value: str) -> str:
+    proc = subprocess.run([str(ansible_bin('ansible-vault')), 'encrypt_string', '--vault-password-file', str(password_file),
+                           '--stdin-name', name], input=value, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=ansible.environ(), check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_inventory_driven_with_vault_env_and_prune(small_registry, ansible: AnsibleRunner, isolated_env: IsolatedEnv,
+                                                   atk_peer: AtkPeer):
+    password_file = isolated_env.root / 'vault-pass'
+    password_file.write_text(VAULT_PASSWORD)
+    password_file.chmod(0o600)
+    secret_var = vault_string(ansible, password_file, 'vault_user_agent', SECRET)
+    group_vars = isolated_env.root / 'vars.yml'
+    group_vars.write_text(secret_var + '\n' + textwrap.dedent("""\
+        atk_from_manifest: false
+        atk_plugins:
+          - name: fetch
+            env:
+              USER_AGENT: "{{ vault_user_agent }}"
+          - name: serena
+        """))
+    vault_args = ['-e', '@%s' % group_vars, '--vault-password-file', str(password_file)]
+
+    first = bootstrap(ansible, diff=True, verbosity=3, extra_args=vault_args)
+    assert first.rc == 0, first.describe()
+    assert SECRET not in first.stdout and SECRET not in first.stderr
+    assert sorted(assert_one_converge(first)['changed_plugins']) == ['fetch', 'serena']
+    env_file = isolated_env.atk_home / 'plugins' / 'fetch' / '.env'
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert dotenv_values(env_file)['USER_AGENT'] == SECRET  # what atk (python-dotenv) reads
+    assert isolated_env.installed('serena') is not None
+    # Secrets stay out of the home's git history and tracked files.
+    log = atk_peer.git('log', '-p', '--all').stdout
+    assert SECRET not in log
+
+    # Drop serena from the list and prune: atk's remove (uninstall runs, folder and entry go).
+    group_vars.write_text(secret_var + '\n' + textwrap.dedent("""\
+        atk_from_manifest: false
+        atk_prune: true
+        atk_plugins:
+          - name: fetch
+            env:
+              USER_AGENT: "{{ vault_user_agent }}"
+        """))
+    second = bootstrap(ansible, diff=True, extra_args=vault_args)
+    assert second.rc == 0, second.describe()
+    assert SECRET not in second.stdout and SECRET not in second.stderr
+    converge = assert_one_converge(second)
+    assert converge['changed_plugins'] == ['serena']
+    assert [(a['plugin'], a['action']) for a in converge['actions']] == [('serena', 'remove')]
+    assert sorted(manifest_refs(isolated_env.atk_home)) == ['fetch']
+    assert not (isolated_env.atk_home / 'plugins' / 'serena').exists()
+    assert isolated_env.calls('serena', 'uninstall') and isolated_env.installed('serena') is None
+
+    third = bootstrap(ansible, extra_args=vault_args)
+    assert third.rc == 0, third.describe()
+    assert third.changed() == 0
+    assert assert_one_converge(third)['network']['contacts'] == 0
+    assert dotenv_values(env_file)['USER_AGENT'] == SECRET
+    status = atk_peer.run('status', check=True).stdout
+    assert 'fetch (fetch)' in status and 'serena (serena)' not in status
+
+
+def snapshot(folder: Path):
+    """Every path under ``folder`` with its type and content (to prove nothing was written)."""
+    if not folder.exists():
+        return None
+    out = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            full = Path(root) / name
+            out[str(full.relative_to(folder))] = full.read_bytes() if full.is_file() and not full.is_symlink() else 'dir'
+    return out
+
+
+def test_check_mode_on_a_fresh_machine_reports_everything_and_writes_nothing(small_registry, ansible: AnsibleRunner,
+                                                                            isolated_env: IsolatedEnv):
+    before = snapshot(isolated_env.home)
+    result = bootstrap(ansible, check=True, diff=True, extra_vars={'atk_plugins': [{'name': p} for p in PLUGINS]})
+    assert result.rc == 0, result.describe()
+    home_result = module_calls(result, 'atk.core.atk_home')[0]['result']
+    assert [a['action'] for a in home_result['actions']] == ['init']
+    assert home_result['changed'] is True and home_result['before']['exists'] is False
+    converge = assert_one_converge(result)
+    assert converge['changed'] is True
+    assert [(a['plugin'], a['action']) for a in converge['actions']] == [(p, 'add') for p in PLUGINS]
+    assert [p['directory'] for p in converge['after']['plugins']] == PLUGINS
+    report = result.task('atk.core.atk : Report the plugins that changed')
+    assert report['msg'].startswith('Would change 3 plugin(s): fetch (add), git-local (add), serena (add)'), report
+    assert not isolated_env.atk_home.exists()
+    # Nothing in HOME but atk.core's download cache (~/.cache/atk-core) and Ansible's own files.
+    after = snapshot(isolated_env.home)
+    new = sorted(k for k in after if k not in (before or {}))
+    assert all(k.startswith(('.cache', '.ansible')) for k in new), new
+
+
+def test_check_mode_with_a_home_repository_reports_the_clone_and_writes_nothing(home_repo, ansible: AnsibleRunner,
+                                                                               isolated_env: IsolatedEnv):
+    _laptop, url = home_repo
+    result = bootstrap(ansible, check=True, extra_vars={'atk_home_repo': url})
+    assert result.rc == 0, result.describe()
+    home_result = module_calls(result, 'atk.core.atk_home')[0]['result']
+    assert [a['action'] for a in home_result['actions']][0] == 'clone'
+    assert_one_converge(result)
+    assert not isolated_env.atk_home.exists()
