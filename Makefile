@@ -144,7 +144,10 @@ test:
 	@total=$$(date +%s); summary=""; \
 	for step in $(TEST_STEPS); do \
 	    start=$$(date +%s); echo "==> make $$step"; \
-	    if ! $(MAKE) $$step; then echo "==> make $$step FAILED after $$(( $$(date +%s) - start ))s"; exit 1; fi; \
+	    if ! $(MAKE) $$step; then \
+	        printf "$$summary"; echo "==> make $$step FAILED after $$(( $$(date +%s) - start ))s"; exit 1; \
+	    fi; \
+	    echo "<== make $$step: $$(( $$(date +%s) - start ))s"; \
 	    summary="$$summary  $$step: $$(( $$(date +%s) - start ))s\n"; \
 	done; \
 	printf "==> all test steps passed in %ss\n$$summary" "$$(( $$(date +%s) - total ))"
