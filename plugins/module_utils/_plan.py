@@ -545,7 +545,11 @@ class Planner(object):
         if current and os.path.isdir(os.path.join(current, "custom")) and \
                 not os.path.lexists(os.path.join(plan.staged, "custom")):
             shutil.copytree(os.path.join(current, "custom"), os.path.join(plan.staged, "custom"), symlinks=True)
-        plan.spec = _spec.load_plugin(plan.staged)
+        try:
+            plan.spec = _spec.load_plugin(plan.staged)
+        except AtkError as exc:
+            # Name the source, not the staging folder (a temp path gone by the time anyone reads it).
+            raise AtkError(str(exc).replace(plan.staged.rstrip(os.sep) + os.sep, self._source_label(plan)))
         if plan.entry is None:
             plan.name = plan.spec["name"]
             if plan.source == "git":
@@ -580,6 +584,16 @@ class Planner(object):
         has_install = bool((plan.spec.get("lifecycle") or {}).get("install"))
         if plan.action in ("add", "resync") or plan.files:
             plan.run_install = has_install and self.lifecycle
+
+    def _source_label(self, plan):
+        """How a staged plugin's files are named in messages: where they came from, '/'-terminated."""
+        from ansible_collections.atk.core.plugins.module_utils import _sources
+        if plan.source == "registry":
+            slug = plan.item["name"] if plan.entry is None else plan.directory
+            return "%s@%s:plugins/%s/" % (_sources.redact_url(self.sources.registry_url), plan.target_ref, slug)
+        if plan.source == "git":
+            return "%s@%s:.atk/" % (_sources.redact_url(plan.url), plan.target_ref)
+        return plan.item["path"].rstrip(os.sep) + os.sep
 
     def _is_own_leftover(self, directory):
         return directory in (self.state.get("in_flight") or [])
