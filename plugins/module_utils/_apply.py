@@ -46,6 +46,7 @@ class Applier(object):
         self.environ = os.environ if environ is None else environ
         self.commits = 0
         self.warnings = []
+        self.lifecycle_run = _lifecycle.detached_runner(os.path.join(_home.state_dir(home), "logs"), self.environ)
 
     @property
     def auto_commit(self):
@@ -63,11 +64,11 @@ class Applier(object):
                 elif plan.action == "install":
                     target = _home.plugin_dir(self.home, plan.directory)
                     if plan.env is not None:  # the retried install must see the new .env values
-                        _envfile.write_file(os.path.join(target, ".env"), plan.env[0])
+                        _envfile.write_file(os.path.join(target, ".env"), plan.env[0], temp_dir=_home.state_dir(self.home))
                     self._install(plan, target)
                 elif plan.action == "configure":
                     target = _home.plugin_dir(self.home, plan.directory)
-                    _envfile.write_file(os.path.join(target, ".env"), plan.env[0])
+                    _envfile.write_file(os.path.join(target, ".env"), plan.env[0], temp_dir=_home.state_dir(self.home))
             except AtkError as exc:
                 plan.errors.append(str(exc))
         if self.commits and self.auto_commit and self.manifest["config"]["auto_push"]:
@@ -89,7 +90,7 @@ class Applier(object):
         content = _fs.read_text(path) or ""
         new = transform(content, directory)
         if new != content:
-            _fs.atomic_write(path, new)
+            _fs.atomic_write(path, new, temp_dir=_home.state_dir(self.home))
 
     # -- add, resync, upgrade, downgrade -------------------------------------------
     def _put(self, plan):
@@ -103,6 +104,11 @@ class Applier(object):
             self.state.setdefault("in_flight", [])
             if plan.directory not in self.state["in_flight"]:
                 self.state["in_flight"].append(plan.directory)
+        if plan.run_install:
+            # Recorded before anything moves: a run killed between the swap and the end of the
+            # install leaves files that look converged, and only this makes the next run install.
+            self.state.setdefault("pending_install", {})[plan.directory] = True
+        if plan.action == "add" or plan.run_install:
             self._save_state()
         _fs.swap_tree(staged, target, self.trash)
         plan.staged = None
@@ -149,7 +155,7 @@ class Applier(object):
                 "Missing required environment variables for '%s': %s. Set them with atk.core.atk_env (or this plugin's "
                 "env option) and re-run; the install will be retried." % (plan.name, ", ".join(plan.missing_env)))
             return
-        outcome = _lifecycle.run(self.run, plan.spec, "install", target)
+        outcome = _lifecycle.run(self.lifecycle_run, plan.spec, "install", target)
         if outcome is None:
             plan.install = "not defined"
             pending.pop(plan.directory, None)
@@ -172,10 +178,10 @@ class Applier(object):
                 raise AtkError("Cannot remove plugin '%s': its plugin.yaml is invalid, so its uninstall command "
                                "cannot run." % plan.name, hint="Fix the plugin.yaml, or set force=true to delete it anyway.")
             if spec is not None:
-                stopped = _lifecycle.run(self.run, spec, "stop", target)
+                stopped = _lifecycle.run(self.lifecycle_run, spec, "stop", target)
                 if stopped is not None and stopped[0] != 0:
                     plan.warnings.append("stop failed (exit code %d); continuing" % stopped[0])
-                outcome = _lifecycle.run(self.run, spec, "uninstall", target)
+                outcome = _lifecycle.run(self.lifecycle_run, spec, "uninstall", target)
                 if outcome is not None and outcome[0] != 0:
                     detail = _lifecycle.tail(outcome[2] or outcome[1], self._secrets(target)).strip()
                     if not self.force:

@@ -12,6 +12,7 @@ start with ``docker compose`` (except ``status``). Secrets travel in the environ
 from __future__ import annotations
 
 import os
+import subprocess
 
 from ansible_collections.atk.core.plugins.module_utils import _fs
 
@@ -58,6 +59,40 @@ def run(run_cmd, spec, key, plugin_dir, with_env=True):
         return None
     env = read_env(plugin_dir) if (with_env and key != "status") else {}
     return run_cmd(["/bin/sh", "-c", command], cwd=plugin_dir, env_update=env)
+
+
+def detached_runner(log_dir, environ=None):
+    """A runner (the module_utils runner contract) for lifecycle commands.
+
+    atk runs them with the terminal's stdio. A module has only pipes, and a daemon started by
+    an install or start command that keeps writing to an inherited pipe breaks once the module
+    exits (or holds the module open). So: own session, stdin from /dev/null, stdout and stderr
+    into a 0600 log file under ``log_dir`` (in .git/atk-core, never in the tracked tree), whose
+    text is returned as stdout once the command has exited.
+    """
+    base = os.environ if environ is None else environ
+
+    def run(argv, cwd=None, env_update=None, data=None):
+        if not os.path.isdir(log_dir):
+            os.makedirs(log_dir)
+        log = os.path.join(log_dir, "%s.log" % os.path.basename(cwd or "lifecycle"))
+        if os.path.lexists(log):
+            os.unlink(log)  # a daemon of an earlier run may still hold the old file open
+        env = dict(base)
+        env.update(env_update or {})
+        handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=handle,
+                                    stderr=subprocess.STDOUT, close_fds=True, start_new_session=True)
+        finally:
+            os.close(handle)
+        code = proc.wait()
+        with open(log, "rb") as output:
+            output.seek(0, os.SEEK_END)
+            output.seek(max(0, output.tell() - 4 * OUTPUT_TAIL))
+            text = output.read().decode("utf-8", "replace")
+        return code, text, ""
+    return run
 
 
 def tail(text, secrets=()):
