@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
 # MIT License (see LICENSE)
 """Serve a folder as the ATK registry on loopback, for the demo and the molecule scenario.
 
-    registry_server.py start --state DIR [--registry demo/registry] [--listen 127.0.0.1]
-    registry_server.py stop --state DIR
+    python3 demo/registry_server.py start --state DIR [--registry demo/registry] [--listen 127.0.0.1]
+    python3 demo/registry_server.py stop --state DIR
 
 ``start`` copies the registry folder into ``DIR/srv/atk-registry``, commits it (one commit,
 fixed identity), serves ``DIR/srv`` with ``git daemon`` on a free port of the listen address,

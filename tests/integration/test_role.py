@@ -161,6 +161,11 @@ def test_manifest_driven_bootstrap_installs_pins_repairs_drift_and_follows_the_r
     assert third.changed() == 0, [(r['task'], r['result'].get('changed')) for r in third.results]
     assert assert_one_converge(third)['network']['contacts'] == 0
 
+    # The other way round: the home atk itself made on the laptop converges with nothing to change.
+    on_laptop = bootstrap(AnsibleRunner(laptop.env, collections_path=ansible.collections_path))
+    assert on_laptop.rc == 0, on_laptop.describe()
+    assert on_laptop.changed() == 0, [(r['task'], r['result'].get('actions')) for r in on_laptop.results]
+
     # The real atk reads the result as its own home.
     status = atk_peer.run('status', check=True).stdout
     for plugin in ('fetch', 'git-local', 'serena'):
@@ -245,8 +250,8 @@ def snapshot(folder: Path):
     return out
 
 
-def test_check_mode_on_a_fresh_machine_reports_everything_and_writes_nothing(small_registry, ansible: AnsibleRunner,
-                                                                            isolated_env: IsolatedEnv):
+def test_check_mode_on_a_fresh_machine_reports_everything_and_writes_nothing(
+        small_registry, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
     before = snapshot(isolated_env.home)
     result = bootstrap(ansible, check=True, diff=True, extra_vars={'atk_plugins': [{'name': p} for p in PLUGINS]})
     assert result.rc == 0, result.describe()
@@ -266,8 +271,8 @@ def test_check_mode_on_a_fresh_machine_reports_everything_and_writes_nothing(sma
     assert all(k.startswith(('.cache', '.ansible')) for k in new), new
 
 
-def test_check_mode_with_a_home_repository_reports_the_clone_and_writes_nothing(home_repo, ansible: AnsibleRunner,
-                                                                               isolated_env: IsolatedEnv):
+def test_check_mode_with_a_home_repository_reports_the_clone_and_writes_nothing(
+        home_repo, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
     _laptop, url = home_repo
     result = bootstrap(ansible, check=True, extra_vars={'atk_home_repo': url})
     assert result.rc == 0, result.describe()
