@@ -27,6 +27,7 @@ from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _plan
 
+
 def _msg_downgrade(name):
     return "Downgrade plugin '%s'" % name
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from ansible_collections.atk.core.plugins.module_utils import _lifecycle as L
 from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
