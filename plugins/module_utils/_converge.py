@@ -87,6 +87,9 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
         if exists and not check_mode:
             _fs.clean_temp_leftovers(os.path.join(home, "plugins"))
             _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
+            # Temporary files of atomic writes a killed run left (state dir; home root: older versions).
+            _fs.clean_temp_leftovers(_home.state_dir(home))
+            _fs.clean_temp_leftovers(home)
         if check_mode or not exists:
             stage_root = tempfile.mkdtemp(prefix="atk-core-check-")
         else:

@@ -228,7 +228,7 @@ def converge_env(home=None, plugin=None, values=None, state="present", keys=None
             text, set_values=set_map, remove=remove, descriptions=descriptions(variables), where=path)
         changed = new_text != text
         if changed and not check_mode:
-            _envfile.write_file(path, new_text)
+            _envfile.write_file(path, new_text, temp_dir=_home.state_dir(home))
 
     missing = missing_required(variables, new_text, environ) if spec is not None else []
     result = {

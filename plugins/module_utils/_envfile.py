@@ -622,28 +622,32 @@ def read_file(path):
                        hint="Fix the file's encoding.", path=path)
 
 
-def _atomic_write(target, data):
+def _atomic_write(target, data, temp_dir=None):
     """Like ``_fs.atomic_write`` but the temporary file is named ``.atk-core-tmp-*.env``.
 
-    A run killed between create and rename leaves that file behind in the plugin folder; a
-    local plugin's folder is un-ignored in the home's .gitignore, and only the secrets block
-    (``*.env``, ``.env.*``) would keep atk's ``git add -A`` from committing it. The ``.env``
-    suffix makes sure it does. Leftovers of earlier killed runs are removed here.
+    With ``temp_dir`` (``<home>/.git/atk-core``, same filesystem) the temporary file never
+    enters the plugin folder, so a run killed before the rename leaves nothing in the home's
+    working tree. Without it (or on another filesystem) a killed run leaves that file in the
+    plugin folder; a local plugin's folder is un-ignored in the home's .gitignore, and only the
+    secrets block (``*.env``, ``.env.*``) would keep atk's ``git add -A`` from committing it.
+    The ``.env`` suffix makes sure it does. Leftovers of earlier killed runs are removed here.
     """
     import tempfile
-    from ansible_collections.atk.core.plugins.module_utils._fs import TEMP_PREFIX
+    from ansible_collections.atk.core.plugins.module_utils._fs import TEMP_PREFIX, temp_dir_for
 
     directory = os.path.dirname(target)
-    try:
-        for name in os.listdir(directory):
-            if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
-                try:
-                    os.unlink(os.path.join(directory, name))
-                except OSError:
-                    pass
-    except OSError:
-        pass
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
+    where = temp_dir_for(target, temp_dir)
+    for folder in sorted(set([directory, where])):
+        try:
+            for name in os.listdir(folder):
+                if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+                    try:
+                        os.unlink(os.path.join(folder, name))
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=where)
     try:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
@@ -667,8 +671,11 @@ def _atomic_write(target, data):
         os.close(dir_fd)
 
 
-def write_file(path, text):
+def write_file(path, text, temp_dir=None):
     """Write ``text`` to ``path`` atomically with mode 0600 (temp file, fsync, rename).
+
+    ``temp_dir``: where the temporary file goes (see :func:`_atomic_write`); callers that
+    know the home pass ``<home>/.git/atk-core``.
 
     Writes through a symlink to its target. When running as root, the file keeps the owner
     it had (or, for a new file, gets its directory's owner), so the user running atk can
@@ -685,7 +692,7 @@ def write_file(path, text):
             owner = (info.st_uid, info.st_gid)
         except OSError:
             owner = None
-    _atomic_write(target, text.encode("utf-8"))
+    _atomic_write(target, text.encode("utf-8"), temp_dir)
     if owner is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
         current = os.stat(target)
         if (current.st_uid, current.st_gid) != owner:

@@ -56,13 +56,18 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
-def atomic_write(path, data, mode=0o644):
+def atomic_write(path, data, mode=0o644, temp_dir=None):
     """Write ``data`` (bytes or str) to ``path`` atomically with ``mode``.
 
     The temporary file is created with the final mode from the start (never
     world-readable first), fsynced, then renamed over the target.
     Returns True when the bytes changed, False when the file already held them
     (then it is left untouched, mtime included).
+
+    ``temp_dir`` (a directory on the same filesystem, e.g. ``<home>/.git/atk-core``)
+    keeps the temporary file out of the target's directory, so a run killed before
+    the rename leaves nothing in a home's working tree for atk's ``git add -A``; when
+    it is missing or on another filesystem the target's directory is used.
     """
     if not isinstance(data, bytes):
         data = data.encode("utf-8")
@@ -76,7 +81,8 @@ def atomic_write(path, data, mode=0o644):
             pass
         return False
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    where = temp_dir_for(path, temp_dir)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=where)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
@@ -90,6 +96,19 @@ def atomic_write(path, data, mode=0o644):
         raise
     _fsync_dir(directory)
     return True
+
+
+def temp_dir_for(path, temp_dir=None):
+    """Where the temporary file of an atomic write of ``path`` goes: ``temp_dir`` when it is
+    a directory on the same filesystem as ``path``'s directory, else that directory."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if temp_dir:
+        try:
+            if os.stat(temp_dir).st_dev == os.stat(directory).st_dev and os.path.isdir(temp_dir):
+                return temp_dir
+        except OSError:
+            pass
+    return directory
 
 
 def remove_tree(path):

@@ -105,7 +105,8 @@ def load_manifest(home):
 
 def save_manifest(home, manifest):
     """Write atomically; False (file untouched) when the bytes would not change."""
-    return _fs.atomic_write(manifest_path(home), dump_manifest(manifest))
+    # The temporary file goes to .git/atk-core (atk.core's state dir), never the working tree.
+    return _fs.atomic_write(manifest_path(home), dump_manifest(manifest), temp_dir=os.path.join(home, ".git", "atk-core"))
 
 
 def find_entry(manifest, identifier):

@@ -477,6 +477,27 @@ def test_temp_files_are_covered_by_the_secrets_gitignore_and_leftovers_go(tmp_pa
     assert sorted(os.listdir(str(tmp_path))) == [".env"]
 
 
+def test_temp_file_goes_to_temp_dir_never_the_plugin_folder(tmp_path, monkeypatch):
+    plugin, state = tmp_path / "home" / "plugins" / "p", tmp_path / "home" / ".git" / "atk-core"
+    plugin.mkdir(parents=True)
+    state.mkdir(parents=True)
+    (state / (".atk-core-tmp-killed" + E.TEMP_SUFFIX)).write_text("SECRET=x\n")  # an earlier killed run's
+    renames = []
+    real_rename = os.rename
+
+    def rename(src, dst):
+        renames.append(os.path.dirname(src))
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    E.write_file(str(plugin / ".env"), "A=1\n", temp_dir=str(state))
+    assert renames == [str(state)]
+    assert (plugin / ".env").read_text() == "A=1\n"
+    assert sorted(os.listdir(str(plugin))) == [".env"] and os.listdir(str(state)) == []
+    E.write_file(str(plugin / ".env"), "A=2\n", temp_dir=str(tmp_path / "missing"))  # falls back to the folder
+    assert renames[-1] == str(plugin) and (plugin / ".env").read_text() == "A=2\n"
+
+
 def test_write_new_file_has_mode_0600_even_with_permissive_umask(tmp_path):
     old = os.umask(0)
     try:

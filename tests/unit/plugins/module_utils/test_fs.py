@@ -126,6 +126,23 @@ def make_tree(root, files):
         path.write_bytes(data)
 
 
+def test_atomic_write_temp_dir_keeps_the_temporary_out_of_the_target_folder(tmp_path, monkeypatch):
+    home, state = tmp_path / "home", tmp_path / "home" / ".git" / "atk-core"
+    state.mkdir(parents=True)
+    renames = []
+
+    def rename(src, dst):
+        renames.append(os.path.dirname(src))
+        return REAL_RENAME(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    assert F.atomic_write(str(home / "manifest.yaml"), "a: 1\n", temp_dir=str(state)) is True
+    assert renames == [str(state)] and (home / "manifest.yaml").read_text() == "a: 1\n"
+    assert F.atomic_write(str(home / "manifest.yaml"), "a: 2\n", temp_dir=str(tmp_path / "missing")) is True
+    assert renames[-1] == str(home)
+    assert F.temp_dir_for(str(home / "x"), None) == str(home)
+
+
 def test_swap_tree_replaces_the_target(tmp_path):
     staged, target, trash = tmp_path / "staged", tmp_path / "plugins" / "p", tmp_path / "trash"
     make_tree(staged, {"plugin.yaml": b"new", "sub/x": b"1"})
