@@ -86,6 +86,9 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
     try:
         if exists and not check_mode:
             _fs.clean_temp_leftovers(os.path.join(home, "plugins"))
+            # A run killed between the two renames of a swap left the old plugin folder (the
+            # user's custom/ and .env in it) in the trash: put it back before emptying tmp/.
+            _fs.restore_swapped(os.path.join(_home.state_dir(home), "tmp", "trash"), os.path.join(home, "plugins"))
             _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
             # Temporary files of atomic writes a killed run left (state dir; home root: older versions).
             _fs.clean_temp_leftovers(_home.state_dir(home))

@@ -138,13 +138,44 @@ def clean_temp_leftovers(directory):
     return removed
 
 
+# renameat2(2) flag: exchange the two paths atomically (Linux >= 3.15, most local filesystems).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first, second):
+    """Atomically exchange two existing paths. False when the system cannot (the caller falls back)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (ImportError, OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(error, os.strerror(error), second)
+
+
 def swap_tree(staged, target, trash):
     """Put the directory ``staged`` at ``target``, replacing what was there.
 
-    Two renames: the old tree is first moved into ``trash`` (a directory on the same
-    filesystem, outside the home's working tree) and deleted only after the new one
-    is in place, so a kill leaves either the old or the new tree at ``target``.
+    Where the system can, one atomic exchange (``renameat2(RENAME_EXCHANGE)``): at every
+    instant ``target`` holds the complete old or the complete new tree, and the old one
+    (left at ``staged``, outside the working tree) is deleted afterwards. Elsewhere, two
+    renames: the old tree is first moved into ``trash`` (same filesystem, outside the home's
+    working tree) as ``old-<name>-*``; a run killed between the two renames leaves
+    ``target`` missing, and :func:`restore_swapped` (called by the next run before it
+    empties its temporary area) puts the old tree back, user files and all.
     """
+    if os.path.isdir(target) and not os.path.islink(target) and _exchange(staged, target):
+        remove_tree(staged)
+        _fsync_dir(os.path.dirname(os.path.abspath(target)))
+        return
     old = swap_out(target, trash, delete=False) if os.path.lexists(target) else None
     try:
         os.rename(staged, target)
@@ -158,15 +189,45 @@ def swap_tree(staged, target, trash):
 
 
 def swap_out(target, trash, delete=True):
-    """Move ``target`` into ``trash`` with one rename (then delete it). Returns its trash path."""
+    """Move ``target`` into ``trash`` with one rename (then delete it). Returns its trash path.
+
+    Kept trees are named ``old-<name>-*`` (a swap in progress, see :func:`restore_swapped`),
+    trees being deleted ``del-<name>-*`` (never restored).
+    """
     if not os.path.isdir(trash):
         os.makedirs(trash)
-    old = tempfile.mkdtemp(prefix="old-", dir=trash)
+    prefix = "%s-%s-" % ("del" if delete else "old", os.path.basename(os.path.normpath(target)))
+    old = tempfile.mkdtemp(prefix=prefix, dir=trash)
     os.rmdir(old)
     os.rename(target, old)
     if delete:
         remove_tree(old)
     return old
+
+
+def restore_swapped(trash, parent):
+    """Put back every ``old-<name>-*`` tree of ``trash`` whose ``<parent>/<name>`` is missing.
+
+    Those are the old trees of swaps a killed run left half done (the new tree never
+    arrived); they hold the user's ``custom/`` and ``.env``. Returns the names restored.
+    """
+    restored = []
+    try:
+        names = sorted(os.listdir(trash))
+    except OSError:
+        return restored
+    for name in names:
+        if not name.startswith("old-") or name.count("-") < 2:
+            continue
+        directory = name[len("old-"):].rsplit("-", 1)[0]
+        target = os.path.join(parent, directory)
+        if directory in ("", ".", "..") or "/" in directory or os.path.lexists(target):
+            continue
+        os.rename(os.path.join(trash, name), target)
+        restored.append(directory)
+    if restored:
+        _fsync_dir(parent)
+    return restored
 
 
 def tree_files(root, skip_top=()):

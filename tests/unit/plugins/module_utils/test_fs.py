@@ -151,7 +151,46 @@ def test_swap_tree_replaces_the_target(tmp_path):
     assert sorted(os.listdir(str(target))) == ["plugin.yaml", "sub"]
     assert (target / "plugin.yaml").read_bytes() == b"new"
     assert not staged.exists()
-    assert os.listdir(str(trash)) == []
+    assert not trash.exists() or os.listdir(str(trash)) == []
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_swap_tree_replaces_the_target_on_both_paths(tmp_path, monkeypatch, exchange):
+    staged, target, trash = tmp_path / "staged", tmp_path / "plugins" / "p", tmp_path / "trash"
+    make_tree(staged, {"plugin.yaml": b"new"})
+    make_tree(target, {"plugin.yaml": b"old"})
+    if not exchange:
+        monkeypatch.setattr(F, "_exchange", lambda first, second: False)
+    F.swap_tree(str(staged), str(target), str(trash))
+    assert sorted(os.listdir(str(target))) == ["plugin.yaml"]
+    assert (target / "plugin.yaml").read_bytes() == b"new"
+    assert not staged.exists()
+    assert not trash.exists() or os.listdir(str(trash)) == []
+
+
+def test_exchange_swaps_two_directories(tmp_path):
+    make_tree(tmp_path / "a", {"x": b"a"})
+    make_tree(tmp_path / "b", {"x": b"b"})
+    if not F._exchange(str(tmp_path / "a"), str(tmp_path / "b")):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) here")
+    assert (tmp_path / "a" / "x").read_bytes() == b"b"
+    assert (tmp_path / "b" / "x").read_bytes() == b"a"
+
+
+def test_restore_swapped_puts_back_what_a_killed_swap_moved_out(tmp_path):
+    plugins, trash = tmp_path / "plugins", tmp_path / "trash"
+    make_tree(plugins / "my-plugin", {"custom/overrides.yaml": b"mine", ".env": b"K=v\n"})
+    make_tree(plugins / "other", {"plugin.yaml": b"old"})
+    F.swap_out(str(plugins / "my-plugin"), str(trash), delete=False)  # a swap killed between its renames
+    kept = F.swap_out(str(plugins / "other"), str(trash), delete=False)  # ... and one whose new tree arrived
+    make_tree(plugins / "other", {"plugin.yaml": b"new"})
+    make_tree(trash / "del-gone-abc123", {"plugin.yaml": b"half deleted"})  # a removal killed mid-delete
+    assert F.restore_swapped(str(trash), str(plugins)) == ["my-plugin"]
+    assert (plugins / "my-plugin" / "custom" / "overrides.yaml").read_bytes() == b"mine"
+    assert (plugins / "my-plugin" / ".env").read_bytes() == b"K=v\n"
+    assert (plugins / "other" / "plugin.yaml").read_bytes() == b"new"
+    assert not (plugins / "gone").exists()
+    assert os.path.isdir(kept)
 
 
 def test_swap_tree_into_a_new_place(tmp_path):
@@ -172,6 +211,7 @@ def test_swap_tree_keeps_the_old_tree_when_the_rename_fails(tmp_path, monkeypatc
         return REAL_RENAME(src, dst)
 
     monkeypatch.setattr(os, "rename", failing)
+    monkeypatch.setattr(F, "_exchange", lambda first, second: False)  # the two-rename path
     with pytest.raises(OSError):
         F.swap_tree(str(staged), str(target), str(trash))
     assert (target / "plugin.yaml").read_bytes() == b"old"
