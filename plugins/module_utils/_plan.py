@@ -582,7 +582,7 @@ class Planner(object):
             elif not plan.files:
                 plan.reason = "pin moves; the plugin's files are the same"
         has_install = bool((plan.spec.get("lifecycle") or {}).get("install"))
-        if plan.action in ("add", "resync") or plan.files:
+        if plan.action in ("add", "resync") or plan.files or self.state["pending_install"].get(plan.directory):
             plan.run_install = has_install and self.lifecycle
 
     def _source_label(self, plan):
