@@ -21,6 +21,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -229,9 +230,11 @@ def test_inventory_driven_with_vault_env_and_prune(small_registry, ansible: Ansi
     assert not (isolated_env.atk_home / 'plugins' / 'serena').exists()
     assert isolated_env.calls('serena', 'uninstall') and isolated_env.installed('serena') is None
 
-    third = bootstrap(ansible, extra_args=vault_args)
+    # Only the plugins (the home task is tagged atk_install): still converges, nothing to change.
+    third = bootstrap(ansible, extra_args=vault_args, tags='atk_configure')
     assert third.rc == 0, third.describe()
     assert third.changed() == 0
+    assert module_calls(third, 'atk.core.atk_home') == []
     assert assert_one_converge(third)['network']['contacts'] == 0
     assert dotenv_values(env_file)['USER_AGENT'] == SECRET
     status = atk_peer.run('status', check=True).stdout
@@ -280,3 +283,17 @@ def test_check_mode_with_a_home_repository_reports_the_clone_and_writes_nothing(
     assert [a['action'] for a in home_result['actions']][0] == 'clone'
     assert_one_converge(result)
     assert not isolated_env.atk_home.exists()
+
+
+def test_missing_python_library_stops_with_the_module_message(tmp_path, small_registry, ansible: AnsibleRunner):
+    """A host Python without PyYAML: the module's own message, not a traceback, and no install attempt when forbidden."""
+    bare = tmp_path / 'bare-python'
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(bare)], check=True)
+    inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % (bare / 'bin' / 'python')
+    result = bootstrap(ansible, inventory=inventory, extra_vars={'atk_install_dependencies': False, 'atk_plugins': [{'name': 'fetch'}]})
+    assert result.rc != 0
+    failed = result.failed()
+    assert [f['task'] for f in failed][-1] == 'atk.core.atk : Stop here unless git or a Python library was missing', result.describe()
+    assert 'Failed to import the required Python library (PyYAML)' in failed[-1]['result']['msg']
+    assert module_calls(result, 'atk.core.atk_plugin') == []
+    assert not [r for r in result.results if r['task'].endswith('Install what the atk.core modules need on the host')]
