@@ -33,44 +33,74 @@ import re
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
-_TOKEN = re.compile(r'''
-    (?P<ws>[ \t\r\n]+)
-  | (?P<line_comment>//[^\n]*)
-  | (?P<block_comment>/\*.*?\*/)
-  | (?P<string>"(?:[^"\\]|\\.)*")
-  | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
-  | (?P<literal>true|false|null)
-  | (?P<punct>[{}\[\]:,])
-''', re.VERBOSE | re.DOTALL)
-
+_SKIP = re.compile(r"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_LITERAL = re.compile(r"true|false|null")
 _LITERALS = {"true": True, "false": False, "null": None}
+_DECODER = json.JSONDecoder(strict=False)
 
 
 class Node(object):
     """A parsed value: ``kind`` (object, array, string, number, literal), ``start``/``end`` offsets.
 
-    Objects have ``members`` (list of :class:`Member`), arrays ``items`` (list of Node),
-    ``open_end`` (offset after ``{``/``[``) and ``close`` (offset of ``}``/``]``).
+    Objects have ``members`` (list of :class:`Member`), arrays ``items`` (list of Node) and
+    ``commas`` (offset of the comma after each item, or None); both have ``close`` (offset of
+    ``}``/``]``). A container that is plain JSON is decoded at C speed by ``json`` and its
+    children are parsed only when asked for, so a multi-megabyte ``~/.claude.json`` costs
+    little more than ``json.loads``.
     """
 
-    __slots__ = ("kind", "start", "end", "value", "members", "items", "close")
+    __slots__ = ("kind", "start", "end", "_value", "_members", "_items", "_commas", "_close", "_parser")
 
-    def __init__(self, kind, start, end=None, value=None):
+    def __init__(self, kind, start, end=None, value=None, parser=None):
         self.kind = kind
         self.start = start
         self.end = end
-        self.value = value
-        self.members = None
-        self.items = None
-        self.close = None
+        self._value = value
+        self._members = None
+        self._items = None
+        self._commas = None
+        self._close = None
+        self._parser = parser  # set while the children are not parsed yet
+
+    def _expand(self):
+        if self._parser is not None:
+            parser, self._parser = self._parser, None
+            if self.kind == "object":
+                parser.object(self.start, self)
+            else:
+                parser.array(self.start, self)
+
+    @property
+    def members(self):
+        self._expand()
+        return self._members
+
+    @property
+    def items(self):
+        self._expand()
+        return self._items
+
+    @property
+    def commas(self):
+        self._expand()
+        return self._commas
+
+    @property
+    def close(self):
+        self._expand()
+        return self._close
 
     def python(self):
         """The plain Python value (dict, list, str, int/float, bool, None)."""
+        if self._parser is not None:
+            return self._value
         if self.kind == "object":
-            return dict((member.key, member.value.python()) for member in self.members)
+            return dict((member.key, member.value.python()) for member in self._members)
         if self.kind == "array":
-            return [item.python() for item in self.items]
-        return self.value
+            return [item.python() for item in self._items]
+        return self._value
 
     def member(self, key):
         """The last member named ``key`` (JSON.parse semantics), or None."""
@@ -101,128 +131,130 @@ class _Parser(object):
     def __init__(self, text, where):
         self.text = text
         self.where = where
-        self.tokens = []
-        pos = 1 if text.startswith(u"\ufeff") else 0
-        length = len(text)
-        while pos < length:
-            match = _TOKEN.match(text, pos)
-            if match is None:
-                if text.startswith("/*", pos):
-                    self.fail(pos, "unterminated /* comment")
-                if text[pos] == '"':
-                    self.fail(pos, "unterminated string")
-                self.fail(pos, "unexpected character %r" % text[pos])
-            kind = match.lastgroup
-            if kind not in ("ws", "line_comment", "block_comment"):
-                self.tokens.append((kind, match.start(), match.end()))
-            pos = match.end()
-        self.index = 0
 
     def fail(self, offset, what):
         line, column = _position(self.text, offset)
         raise AtkError("Cannot parse %s: %s at line %d column %d." % (self.where, what, line, column),
                        hint="Fix the file (it must be JSON, comments and trailing commas allowed) and run again.")
 
-    def peek(self):
-        if self.index < len(self.tokens):
-            return self.tokens[self.index]
-        return ("eof", len(self.text), len(self.text))
+    def skip(self, pos):
+        """Past whitespace and comments."""
+        pos = _SKIP.match(self.text, pos).end()
+        if self.text.startswith("/*", pos):
+            self.fail(pos, "unterminated /* comment")
+        return pos
 
-    def take(self):
-        token = self.peek()
-        self.index += 1
-        return token
+    def describe(self, pos):
+        if pos >= len(self.text):
+            return "end of file"
+        return repr(self.text[pos])
 
-    def text_of(self, token):
-        return self.text[token[1]:token[2]]
-
-    def value(self):
-        token = self.take()
-        kind, start, end = token
-        if kind == "punct" and self.text_of(token) == "{":
-            return self.object(start)
-        if kind == "punct" and self.text_of(token) == "[":
-            return self.array(start)
-        if kind == "string":
-            return Node("string", start, end, self.decode(token))
-        if kind == "number":
-            raw = self.text_of(token)
+    def value(self, pos):
+        """-> (node, end) for the value at ``pos`` (after whitespace and comments)."""
+        text = self.text
+        pos = self.skip(pos)
+        char = text[pos:pos + 1]
+        if char in ("{", "["):
+            kind = "object" if char == "{" else "array"
+            try:
+                value, end = _DECODER.raw_decode(text, pos)
+            except ValueError:
+                node = Node(kind, pos)
+                end = self.object(pos, node) if kind == "object" else self.array(pos, node)
+                return node, end
+            return Node(kind, pos, end, value, parser=self), end
+        if char == '"':
+            match = _STRING.match(text, pos)
+            if match is None:
+                self.fail(pos, "unterminated string")
+            return Node("string", pos, match.end(), self.decode(match)), match.end()
+        match = _NUMBER.match(text, pos)
+        if match is not None:
+            raw = match.group(0)
             number = float(raw) if any(c in raw for c in ".eE") else int(raw)
-            return Node("number", start, end, number)
-        if kind == "literal":
-            return Node("literal", start, end, _LITERALS[self.text_of(token)])
-        self.fail(start, "expected a value, found %s" % ("end of file" if kind == "eof" else repr(self.text_of(token))))
-        return None
+            return Node("number", pos, match.end(), number), match.end()
+        match = _LITERAL.match(text, pos)
+        if match is not None:
+            return Node("literal", pos, match.end(), _LITERALS[match.group(0)]), match.end()
+        self.fail(pos, "expected a value, found %s" % self.describe(pos))
+        return None, None
 
-    def decode(self, token):
+    def decode(self, match):
         try:
-            return json.loads(self.text_of(token), strict=False)
+            return json.loads(match.group(0), strict=False)
         except ValueError:
-            self.fail(token[1], "invalid string escape")
+            self.fail(match.start(), "invalid string escape")
             return None
 
-    def object(self, start):
-        node = Node("object", start)
-        node.members = []
+    def object(self, start, node):
+        """Parse the members of the object at ``start`` into ``node``; -> end offset."""
+        text = self.text
+        node._members = []
+        pos = start + 1
         while True:
-            token = self.take()
-            kind, tstart, tend = token
-            if kind == "punct" and self.text_of(token) == "}":
-                node.close = tstart
-                node.end = tend
-                return node
-            if kind != "string":
-                self.fail(tstart, "expected a member name or '}'")
-            key = self.decode(token)
-            colon = self.take()
-            if colon[0] != "punct" or self.text_of(colon) != ":":
-                self.fail(colon[1], "expected ':' after the member name")
-            member = Member(key, tstart, self.value())
-            node.members.append(member)
-            token = self.take()
-            if token[0] == "punct" and self.text_of(token) == ",":
-                member.comma = token[1]
+            pos = self.skip(pos)
+            if text.startswith("}", pos):
+                node._close = pos
+                node.end = pos + 1
+                return pos + 1
+            match = _STRING.match(text, pos) if text.startswith('"', pos) else None
+            if match is None:
+                self.fail(pos, "expected a member name or '}'" if pos < len(text) else "unterminated object")
+            key = self.decode(match)
+            pos = self.skip(match.end())
+            if not text.startswith(":", pos):
+                self.fail(pos, "expected ':' after the member name")
+            value, pos = self.value(pos + 1)
+            member = Member(key, match.start(), value)
+            node._members.append(member)
+            pos = self.skip(pos)
+            if text.startswith(",", pos):
+                member.comma = pos
+                pos += 1
                 continue
-            if token[0] == "punct" and self.text_of(token) == "}":
-                node.close = token[1]
-                node.end = token[2]
-                return node
-            self.fail(token[1], "expected ',' or '}'")
+            if text.startswith("}", pos):
+                node._close = pos
+                node.end = pos + 1
+                return pos + 1
+            self.fail(pos, "expected ',' or '}'")
 
-    def array(self, start):
-        node = Node("array", start)
-        node.items = []
-        commas = []
+    def array(self, start, node):
+        """Parse the items of the array at ``start`` into ``node``; -> end offset."""
+        text = self.text
+        node._items = []
+        node._commas = []
+        pos = start + 1
         while True:
-            token = self.peek()
-            if token[0] == "punct" and self.text_of(token) == "]":
-                self.take()
-                node.close = token[1]
-                node.end = token[2]
-                node.value = commas
-                return node
-            item = self.value()
-            node.items.append(item)
-            token = self.take()
-            if token[0] == "punct" and self.text_of(token) == ",":
-                commas.append(token[1])
+            pos = self.skip(pos)
+            if text.startswith("]", pos):
+                node._close = pos
+                node.end = pos + 1
+                return pos + 1
+            if pos >= len(text):
+                self.fail(pos, "unterminated array")
+            item, pos = self.value(pos)
+            node._items.append(item)
+            pos = self.skip(pos)
+            if text.startswith(",", pos):
+                node._commas.append(pos)
+                pos += 1
                 continue
-            if token[0] == "punct" and self.text_of(token) == "]":
-                commas.append(None)
-                node.close = token[1]
-                node.end = token[2]
-                node.value = commas
-                return node
-            self.fail(token[1], "expected ',' or ']'")
+            if text.startswith("]", pos):
+                node._commas.append(None)
+                node._close = pos
+                node.end = pos + 1
+                return pos + 1
+            self.fail(pos, "expected ',' or ']'")
 
 
 def parse(text, where="the file"):
     """Parse JSONC ``text`` -> root :class:`Node`. Raises AtkError naming line and column."""
     parser = _Parser(text, where)
-    root = parser.value()
-    trailing = parser.peek()
-    if trailing[0] != "eof":
-        parser.fail(trailing[1], "unexpected content after the top-level value")
+    start = 1 if text.startswith(u"\ufeff") else 0
+    root, end = parser.value(start)
+    end = parser.skip(end)
+    if end < len(text):
+        parser.fail(end, "unexpected content after the top-level value")
     return root
 
 
@@ -405,7 +437,7 @@ class Document(object):
             return
         last = children[-1]
         last_end = last.value.end if isinstance(last, Member) else last.end
-        comma = last.comma if isinstance(last, Member) else container.value[-1]
+        comma = last.comma if isinstance(last, Member) else container.commas[-1]
         last_start = last.key_start if isinstance(last, Member) else last.start
         multiline = _only_space_before(text, last_start)
         edits = []
@@ -442,11 +474,11 @@ class Document(object):
         is_member = isinstance(child, Member)
         start = child.key_start if is_member else child.start
         end = child.value.end if is_member else child.end
-        comma = child.comma if is_member else container.value[index]
+        comma = child.comma if is_member else container.commas[index]
         edits = []
         if comma is None and index > 0:
             previous = children[index - 1]
-            prev_comma = previous.comma if is_member else container.value[index - 1]
+            prev_comma = previous.comma if is_member else container.commas[index - 1]
             if prev_comma is not None:
                 edits.append((prev_comma, prev_comma + 1, ""))
         span_end = end if comma is None else comma + 1

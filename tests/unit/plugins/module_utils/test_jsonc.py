@@ -276,3 +276,16 @@ def test_last_child_sharing_the_closing_line_after_a_comment():
     doc.delete_member(("k",))
     assert J.loads(doc.text) == {"a": 1}
     assert doc.text == '{"a": 1 // c\n }'
+
+
+def test_big_claude_json_is_edited_quickly():
+    import time
+    data = {"projects": dict(("/p/%d" % i, {"history": [{"display": "x" * 200}] * 20, "allowedTools": []}) for i in range(400)),
+            "mcpServers": {"a": {"command": "b"}}}
+    text = json.dumps(data, indent=2)
+    started = time.time()
+    doc = J.Document(text)
+    doc.set_member(("mcpServers", "new"), {"command": "x"})
+    doc.delete_member(("mcpServers", "new"))
+    assert doc.text == text
+    assert time.time() - started < 10  # about 0.1 s; the pure-Python path took seconds
