@@ -739,8 +739,16 @@ def _skill_kind_of(record_name, path):
     return "instruction"
 
 
+ITEM_KEYS = ("name", "url", "path", "agents", "state", "source", "version")
+
+
 def _normalise_items(plugin, plugins, agents, state):
-    """-> [{"name", "agents", "state"}] from the ``plugin``/``plugins`` options."""
+    """-> [{"name", "url", "path", "agents", "state"}] from the ``plugin``/``plugins`` options.
+
+    Items may be ``roles/atk``'s ``atk_plugins`` entries as they are: ``url`` and ``path`` find
+    the installed plugin by its source, ``source`` and ``version`` are ignored, ``latest``
+    counts as ``present``. ``env`` is refused (values must not pass through this module).
+    """
     items = []
     if plugin:
         items.append({"name": plugin})
@@ -748,28 +756,61 @@ def _normalise_items(plugin, plugins, agents, state):
         if isinstance(item, str):
             items.append({"name": item})
         elif isinstance(item, dict):
-            unknown = set(item) - set(("name", "agents", "state"))
-            if unknown or not item.get("name"):
-                raise AtkError("Each plugins item is a plugin name or a dict with name, agents and state (got %s)."
-                               % ", ".join(sorted(item)))
+            unknown = set(item) - set(ITEM_KEYS)
+            if unknown or not (item.get("name") or item.get("url") or item.get("path")):
+                raise AtkError("Each plugins item is a plugin name or a dict with name (or url or path), agents and state%s."
+                               % (" (unknown: %s)" % ", ".join(sorted(unknown)) if unknown else ""),
+                               hint="Leave env out: values are set with atk.core.atk_plugin or atk.core.atk_env." if "env" in item else None)
             items.append(dict(item))
         else:
             raise AtkError("Each plugins item is a plugin name or a dict with name, agents and state.")
     result = []
     for item in items:
+        label = item.get("name") or item.get("url") or item.get("path")
         item_state = item.get("state") or state
+        if item_state == "latest":
+            item_state = "present"
         if item_state not in ("present", "absent"):
-            raise AtkError("state of %s must be present or absent." % item["name"])
+            raise AtkError("state of %s must be present or absent." % label)
         item_agents = item.get("agents")
+        if item_agents == []:
+            continue  # wired into no agent (with prune, what was wired goes)
         if item_agents is None:
             item_agents = agents if agents else (list(AGENTS) if item_state == "absent" else None)
         if not item_agents:
-            raise AtkError("No agents for plugin %s." % item["name"], hint="Set agents (for example [claude, codex]).")
+            raise AtkError("No agents for plugin %s." % label, hint="Set agents (for example [claude, codex]).")
         bad = [a for a in item_agents if a not in AGENTS]
         if bad:
             raise AtkError("Unknown agent(s) %s." % ", ".join(map(str, bad)), hint="Choose from %s." % ", ".join(AGENTS))
-        result.append({"name": item["name"], "agents": [a for a in AGENTS if a in item_agents], "state": item_state})
+        result.append({"name": label, "url": item.get("url"), "path": item.get("path"),
+                       "agents": [a for a in AGENTS if a in item_agents], "state": item_state})
     return result
+
+
+def _strip_url(url):
+    url = url.strip().rstrip("/")
+    for prefix in ("https://", "http://", "ssh://", "git://"):
+        if url.startswith(prefix):
+            url = url[len(prefix):]
+    return url[:-4] if url.endswith(".git") else url
+
+
+def _identify(manifest, item):
+    """The identifier to look up: the name, or the entry a git ``url`` / local ``path`` was installed as."""
+    if item.get("url") and manifest is not None:
+        wanted = _strip_url(item["url"])
+        for entry in manifest["plugins"]:
+            if entry["source"]["type"] == "git" and entry["source"].get("url") and _strip_url(entry["source"]["url"]) == wanted:
+                return entry["directory"]
+        return item["url"]
+    if item.get("path"):
+        from ansible_collections.atk.core.plugins.module_utils import _spec
+        path = os.path.expanduser(item["path"])
+        try:
+            return _spec.load_plugin(path)["name"]
+        except AtkError:
+            return item["path"]
+    return item["name"]
 
 
 def _load_plugin(home, manifest, identifier):
@@ -876,6 +917,7 @@ def _result(item_name, agent, ctx, path):
 def _converge_item(run, home, manifest, item, secrets, skills, check_mode, desired_keys):
     ctx = run.ctx
     loaded = None
+    item = dict(item, name=_identify(manifest, item))
     try:
         loaded = _load_plugin(home, manifest, item["name"]) if manifest is not None else None
     except AtkError as exc:

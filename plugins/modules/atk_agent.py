@@ -38,6 +38,9 @@ options:
     description:
       - Several plugins. Each item is a plugin name, or a dict with C(name), optional C(agents) (a list, defaulting to
         O(agents)) and optional C(state) (defaulting to O(state)).
+      - Instead of C(name) an item may give C(url) (a git source, matched against the manifest's source URLs) or C(path)
+        (a local plugin folder, found by its display name), so the items of the C(atk_plugins) list of the role can be
+        passed as they are; C(source) and C(version) are ignored and V(latest) counts as V(present). C(env) is refused.
       - With O(state=absent) a plugin that is no longer installed is still found in the ownership record (by directory
         or display name), so its entries can be removed after C(atk remove).
     type: list

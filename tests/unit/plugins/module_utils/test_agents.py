@@ -365,3 +365,21 @@ def test_project_scope(world, tmp_path):
     assert sorted(os.path.relpath(f, str(project)) for f in result["files"]) == [".codex/config.toml", ".mcp.json", ".vscode/mcp.json"]
     assert all(r["skill"] is None for r in result["results"])
     assert converge(home, user, scope="project", project=str(project), agents=["claude", "codex", "vscode"])["changed"] is False
+
+
+def test_items_by_url_and_path_like_the_roles_atk_plugins(tmp_path):
+    home, user = make_home(tmp_path, {"demo": (STDIO, "TOKEN=%s\n" % SECRET, False)})
+    manifest = _manifest.load_manifest(home)
+    manifest["plugins"][0]["source"] = {"type": "git", "ref": "a" * 40, "url": "github.com/acme/demo"}
+    with open(os.path.join(home, "manifest.yaml"), "w") as handle:
+        handle.write(_manifest.dump_manifest(manifest))
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "plugin.yaml").write_text(yaml.safe_dump(STDIO))
+    items = [{"url": "https://github.com/acme/demo.git", "version": "v1", "state": "latest", "agents": ["claude"]},
+             {"path": str(source), "source": "local", "agents": ["gemini"]}]
+    result = converge(home, user, plugins=items, plugin=None, agents=None)
+    assert [(r["plugin"], r["agent"], r["action"]) for r in result["results"]] == [("demo", "claude", "add"), ("demo", "gemini", "add")]
+    with pytest.raises(AtkError) as info:
+        converge(home, user, plugins=[{"name": "demo", "env": {"TOKEN": "tok-Never-Shown-42"}}], plugin=None)
+    assert "unknown: env" in str(info.value) and "tok-Never-Shown-42" not in str(info.value)
