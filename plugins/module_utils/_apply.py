@@ -70,6 +70,8 @@ class Applier(object):
                 elif plan.action == "configure":
                     target = _home.plugin_dir(self.home, plan.directory)
                     _envfile.write_file(os.path.join(target, ".env"), plan.env[0], temp_dir=_home.state_dir(self.home))
+                if plan.action in ("install", "configure", "commit"):
+                    self._commit_pending(plan.directory)
             except AtkError as exc:
                 plan.errors.append(str(exc))
         if self.commits and self.auto_commit and self.manifest["config"]["auto_push"]:
@@ -81,10 +83,23 @@ class Applier(object):
         _plan.save_state(self.home, self.state)
 
     def _commit(self, message, directory):
-        if not self.auto_commit:
-            return
-        if self.git.commit(self.home, message, paths=[_manifest.FILENAME, ".gitignore", "plugins/" + directory]):
+        if self.auto_commit and self.git.commit(self.home, message, paths=[_manifest.FILENAME, ".gitignore",
+                                                                            "plugins/" + directory]):
             self.commits += 1
+        if (self.state.get("pending_commit") or {}).pop(directory, None) is not None:
+            self._save_state()
+
+    def _remember_commit(self, message, directory):
+        """Recorded (and saved by the caller) before a plugin's first change to the home: a run
+        killed before its commit leaves the message here and the next run makes the commit."""
+        if self.auto_commit:
+            self.state.setdefault("pending_commit", {})[directory] = message
+
+    def _commit_pending(self, directory):
+        """The commit an interrupted run did not make (action ``commit``, or after a retried install)."""
+        message = (self.state.get("pending_commit") or {}).get(directory)
+        if message:
+            self._commit(message, directory)
 
     def _write_gitignore(self, transform, directory):
         path = os.path.join(self.home, ".gitignore")
@@ -109,8 +124,10 @@ class Applier(object):
             # Recorded before anything moves: a run killed between the swap and the end of the
             # install leaves files that look converged, and only this makes the next run install.
             self.state.setdefault("pending_install", {})[plan.directory] = True
-        if plan.action == "add" or plan.run_install:
-            self._save_state()
+        message = {"add": _git.msg_add(plan.name), "upgrade": _git.msg_upgrade(plan.name),
+                   "downgrade": _msg_downgrade(plan.name)}.get(plan.action, "Restore plugin '%s'" % plan.name)
+        self._remember_commit(message, plan.directory)
+        self._save_state()
         _fs.swap_tree(staged, target, self.trash)
         plan.staged = None
         if plan.action == "add" and plan.source == "local":
@@ -129,8 +146,6 @@ class Applier(object):
             self._save_state()
         if plan.run_install:
             self._install(plan, target)
-        message = {"add": _git.msg_add(plan.name), "upgrade": _git.msg_upgrade(plan.name),
-                   "downgrade": _msg_downgrade(plan.name)}.get(plan.action, "Restore plugin '%s'" % plan.name)
         self._commit(message, plan.directory)
 
     def _carry_user_files(self, plan, target, staged):
@@ -189,6 +204,9 @@ class Applier(object):
                         raise AtkError("Uninstall failed for '%s' (exit code %d). Plugin was NOT removed: %s" % (
                             plan.name, outcome[0], detail), hint="Fix the issue and retry, or set force=true to remove anyway.")
                     plan.warnings.append("uninstall failed (exit code %d); removed anyway (force)" % outcome[0])
+        if not plan.orphan:
+            self._remember_commit(_git.msg_remove(plan.name), plan.directory)
+            self._save_state()
         if os.path.lexists(target):
             _fs.swap_out(target, self.trash)
         if plan.orphan:

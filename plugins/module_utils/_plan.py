@@ -11,7 +11,8 @@ reads local files only.
 
 Actions: ``add``, ``resync`` (files missing or at another ref than the manifest pins),
 ``upgrade``/``downgrade`` (the pin moves), ``install`` (retry of a failed install),
-``configure`` (only .env values change), ``remove``, ``none``.
+``configure`` (only .env values change), ``remove``, ``commit`` (make the commit an interrupted
+run did not), ``none``.
 """
 
 from __future__ import annotations
@@ -476,7 +477,27 @@ class Planner(object):
         if plan.action == "none" and self.state["pending_install"].get(plan.directory):
             plan.action = "install"
             plan.reason = "the last install failed"
+        elif plan.action == "none":
+            self._pending_commit(plan)
         return None
+
+    def _pending_commit(self, plan):
+        """A change an interrupted run made but did not commit (see _apply): commit it now.
+
+        Only when there is something to commit under the plugin's paths (the run may have been
+        killed after the commit, or before it changed anything)."""
+        pending = self.state.get("pending_commit") or {}
+        if not pending.get(plan.directory):
+            return
+        from ansible_collections.atk.core.plugins.module_utils import _git
+        rc, out, dummy = _git.Git(self.sources.run).run(
+            ["--no-optional-locks", "status", "--porcelain", "--", _manifest.FILENAME, ".gitignore",
+             "plugins/" + plan.directory], cwd=self.home, check=False)
+        if rc == 0 and not out.strip():
+            del pending[plan.directory]
+            return
+        plan.action = "commit"
+        plan.reason = "an interrupted run left its change uncommitted"
 
     def _decide_absent(self, plan):
         if plan.entry is not None:
@@ -489,6 +510,8 @@ class Planner(object):
             plan.reason = "orphaned folder (not in manifest.yaml)"
             return None
         plan.action = "none"
+        if plan.directory:
+            self._pending_commit(plan)
         return None
 
     def _check_collisions(self):
@@ -535,7 +558,10 @@ class Planner(object):
                 plan.staged = _sources.stage_local(plan.item["path"], dest)
             if plan.staged:
                 self._compare(plan)
-            elif plan.action in ("none", "install", "configure") and plan.directory:
+            elif plan.action in ("none", "install", "configure") and plan.directory and \
+                    (plan.action != "none" or plan.item.get("env")):
+                # finish() reads the spec only to retry an install or to set .env values, so a
+                # plugin already in place is not parsed: a no-op converge reads no plugin.yaml.
                 plan.spec = _try_load(_home.plugin_dir(self.home, plan.directory))
         self._check_collisions_after_fetch()
 

@@ -214,7 +214,9 @@ plugins:
       description: V(registry), V(git) or V(local).
       type: str
     action:
-      description: V(add), V(resync), V(upgrade), V(downgrade), V(install), V(configure), V(remove) or V(none).
+      description:
+        - V(add), V(resync), V(upgrade), V(downgrade), V(install), V(configure), V(remove), V(commit) or V(none).
+        - V(commit) makes the commit of a change that an interrupted (killed) run made but did not commit.
       type: str
     reason:
       description: Why the action was chosen.
