@@ -12,9 +12,9 @@
 #   make molecule      molecule scenarios under extensions/molecule/ (skipped when none)
 #   make test          all of the above, fast first, stopping at the first failure
 #   make demo          bootstrap a throw-away ATK home from demo/registry/ served on loopback
-#   make agent-clis    npm-install the Claude Code, Codex and Gemini CLIs into $(AGENT_CLIS_DIR) (~40 s,
-#                      ~750 MB; not part of `make test`): tests/integration/test_atk_agent_clis.py then
-#                      checks that they read what atk_agent writes (skipped without them)
+#   make agent-clis    npm-install the Claude Code, Codex, Gemini and Auggie CLIs into $(AGENT_CLIS_DIR)
+#                      (~45 s, ~750 MB; not part of `make test`): tests/integration/test_atk_agent_clis.py
+#                      then checks that they read what atk_agent writes (skipped without them)
 #
 # Variables: PYTHON (interpreter for the venvs), PYTHON_VERSION (for ansible-test),
 # PYTEST_ARGS / INTEGRATION_ARGS (extra pytest arguments), ATK_CORE_LAYOUT_ROOT.
@@ -127,13 +127,13 @@ integration: venv collection
 
 # The agents' own CLIs, pinned to the versions test_atk_agent_clis.py was written against.
 AGENT_CLIS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/atk-core/agent-clis
-AGENT_CLIS ?= @anthropic-ai/claude-code@2.1.197 @openai/codex@0.169.0 @google/gemini-cli@0.61.0
+AGENT_CLIS ?= @anthropic-ai/claude-code@2.1.197 @openai/codex@0.169.0 @google/gemini-cli@0.61.0 @augmentcode/auggie@0.36.0
 
 agent-clis:
 	@command -v npm >/dev/null || { echo "agent-clis: npm (Node.js >= 20) is needed"; exit 1; }
 	@mkdir -p "$(AGENT_CLIS_DIR)"
 	@start=$$(date +%s); npm install --prefix "$(AGENT_CLIS_DIR)" --no-audit --no-fund --loglevel=error $(AGENT_CLIS); \
-	for cli in claude codex gemini; do printf '%s: ' "$$cli"; "$(AGENT_CLIS_DIR)/node_modules/.bin/$$cli" --version 2>/dev/null | head -n1; done; \
+	for cli in claude codex gemini auggie; do printf '%s: ' "$$cli"; "$(AGENT_CLIS_DIR)/node_modules/.bin/$$cli" --version 2>/dev/null | head -n1; done; \
 	echo "agent-clis: installed in $(AGENT_CLIS_DIR) in $$(( $$(date +%s) - start ))s"
 
 # Scenarios: extensions/molecule/<name>/molecule.yml, default driver (managed: false), `prerun: false`.

@@ -1,14 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The agents' own CLIs read what atk.core.atk_agent wrote (Claude Code, Codex, Gemini CLI).
+"""The agents' own CLIs read what atk.core.atk_agent wrote (Claude Code, Codex, Gemini CLI, Auggie).
 
 The CLIs come from npm (``make agent-clis``: ``@anthropic-ai/claude-code``, ``@openai/codex``,
-``@google/gemini-cli`` in ``$ATK_CORE_AGENT_CLIS`` or ``${XDG_CACHE_HOME:-~/.cache}/atk-core/agent-clis``);
+``@google/gemini-cli``, ``@augmentcode/auggie`` in ``$ATK_CORE_AGENT_CLIS`` or ``${XDG_CACHE_HOME:-~/.cache}/atk-core/agent-clis``);
 the test is skipped, naming what is missing, when they are not installed. They run with the
 isolated HOME, no login and no network need: ``claude mcp list``/``get`` (health checks of the
-fake servers just fail), ``codex mcp list --json``/``get --json`` and ``gemini mcp list``
-(which lists servers as disabled in an untrusted folder) all work offline.
+fake servers just fail), ``codex mcp list --json``/``get --json``, ``gemini mcp list``
+(which lists servers as disabled in an untrusted folder) and ``auggie mcp list --json`` (which
+warns that it cannot fetch tenant servers without a login) all work offline.
 
 After the CLIs ran (Claude Code rewrites ``~/.claude.json`` when it starts), a new atk_agent run
 must change nothing: the agents' own writes keep atk.core's entries intact.
@@ -25,7 +26,7 @@ import pytest
 from harness import AnsibleRunner
 from test_atk_agent import ALPHA_SECRET, BETA_SECRET, setup_world, wire_task
 
-CLIS = ("claude", "codex", "gemini")
+CLIS = ("claude", "codex", "gemini", "auggie")
 
 
 def _cli_dir():
@@ -99,9 +100,17 @@ def test_agent_clis_read_what_atk_core_wrote(isolated_env, atk_peer, ansible: An
     assert "%s/server.sh --region eu-west (stdio)" % real_alpha in text
     assert "http://127.0.0.1:8931/mcp?key=${BETA_KEY} (http)" in text
 
-    for secret in (ALPHA_SECRET,):
-        for rel in (".claude.json", ".codex/config.toml", ".gemini/settings.json"):
-            assert secret not in (home / rel).read_text(), rel
+    # Auggie (its on-disk shape was the one the research could not confirm: it reads it)
+    listed = cli(isolated_env, "auggie", "mcp", "list", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    servers = dict((server["name"], server) for server in json.loads(listed.stdout[listed.stdout.index("{"):])["servers"])
+    assert sorted(servers) == ["Alpha Tools", "Beta Search", "gamma", "keep"]
+    assert servers["Alpha Tools"]["transport"] == "stdio" and servers["Alpha Tools"]["enabled"] is True
+    assert servers["Alpha Tools"]["command"] == "%s/server.sh --region eu-west" % real_alpha
+    assert servers["Beta Search"]["transport"] == "http"
+
+    for rel in (".claude.json", ".codex/config.toml", ".gemini/settings.json"):
+        assert ALPHA_SECRET not in (home / rel).read_text(), rel
 
     # the CLIs' own writes (Claude rewrites ~/.claude.json) leave atk.core's entries as they were
     res = ansible.run_tasks([task])
