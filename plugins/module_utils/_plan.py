@@ -91,7 +91,9 @@ def _check_arg(value, what):
 def normalize_item(raw, default_state="present"):
     """Validate one desired plugin and infer its source the way atk does."""
     item = {k: raw.get(k) for k in ("name", "source", "url", "path", "version", "state", "env")}
-    item["state"] = item["state"] or default_state
+    if not item["state"]:
+        # A pinned version is kept even when the run's default is latest (e.g. the upgrade playbook).
+        item["state"] = "present" if (item["version"] and default_state == "latest") else default_state
     if item["state"] not in STATES:
         raise AtkError("Unknown state %r for plugin %r; use one of %s." % (item["state"], item["name"], ", ".join(STATES)))
     name = item["name"]
