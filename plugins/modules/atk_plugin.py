@@ -92,7 +92,7 @@ options:
         description: As O(version).
         type: str
       state:
-        description: As O(state); defaults to O(state).
+        description: As O(state); defaults to O(state), except that an item with a O(plugins[].version) defaults to V(present) so it keeps its pin.
         type: str
         choices: [present, latest, absent]
       env:
