@@ -17,7 +17,9 @@
 #                      then checks that they read what atk_agent writes (skipped without them)
 #
 # Variables: PYTHON (interpreter for the venvs), PYTHON_VERSION (for ansible-test),
-# PYTEST_ARGS / INTEGRATION_ARGS (extra pytest arguments), ATK_CORE_LAYOUT_ROOT.
+# PYTEST_ARGS (extra pytest arguments for both pytest steps), UNITS_ARGS / INTEGRATION_ARGS
+# (default `-n auto`: pytest-xdist, one worker per CPU; set them empty to run serially),
+# ATK_CORE_LAYOUT_ROOT.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -46,7 +48,10 @@ LAYOUT_ROOT := $(ATK_CORE_LAYOUT_ROOT)
 COLLECTION_DIR := $(LAYOUT_ROOT)/ansible_collections/atk/core
 
 PYTEST_ARGS ?=
-INTEGRATION_ARGS ?=
+# Both suites pass under pytest-xdist (ansible-test units uses it too); `make integration
+# INTEGRATION_ARGS=` runs serially (easier to read when debugging one test).
+UNITS_ARGS ?= -n auto
+INTEGRATION_ARGS ?= -n auto
 PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
 
 TEST_STEPS := venv collection units-pytest lint build sanity units integration molecule
@@ -96,7 +101,7 @@ collection:
 # Tests
 
 units-pytest: venv
-	@rc=0; $(PYTEST) --import-mode=importlib tests/unit $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(PYTEST) --import-mode=importlib tests/unit $(UNITS_ARGS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "units-pytest: no unit tests collected (ok)"; rc=0; fi; exit $$rc
 
 lint: venv collection
