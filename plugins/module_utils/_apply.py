@@ -47,6 +47,7 @@ class Applier(object):
         self.environ = os.environ if environ is None else environ
         self.commits = 0
         self.warnings = []
+        self._manifest_saved = None  # repr() of the manifest this run last saved (see _save_manifest)
         self.lifecycle_run = _lifecycle.detached_runner(os.path.join(_home.state_dir(home), "logs"), self.environ)
 
     @property
@@ -108,6 +109,16 @@ class Applier(object):
         if new != content:
             _fs.atomic_write(path, new, temp_dir=_home.state_dir(self.home))
 
+    def _save_manifest(self):
+        """save_manifest, unless this run already saved this very manifest. Dumping it costs
+        O(plugins) and a resync (a fresh clone restoring every plugin) leaves it unchanged, so
+        saving it after each plugin made such a run O(plugins^2); under the home lock the file
+        still holds what the last save wrote, so skipping leaves the same bytes."""
+        saved = repr(self.manifest)
+        if saved != self._manifest_saved:
+            _manifest.save_manifest(self.home, self.manifest)
+            self._manifest_saved = saved
+
     # -- add, resync, upgrade, downgrade -------------------------------------------
     def _put(self, plan):
         target = _home.plugin_dir(self.home, plan.directory)
@@ -140,7 +151,7 @@ class Applier(object):
             entry = copy.deepcopy(_manifest.find_entry(self.manifest, plan.directory) or plan.entry)
             entry["source"]["ref"] = plan.target_ref
             self.manifest = _manifest.with_entry(self.manifest, entry)
-        _manifest.save_manifest(self.home, self.manifest)
+        self._save_manifest()
         if plan.action == "add":
             self.state["in_flight"] = [d for d in self.state["in_flight"] if d != plan.directory]
             self._save_state()
