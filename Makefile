@@ -80,7 +80,7 @@ $(VENV_STAMP): $(REQS)
 	@"$(VBIN)/python" -m pip install --quiet --disable-pip-version-check -r $(REQS)
 	@rm -f "$(VENV)"/.stamp-*
 	@touch "$@"
-	@"$(VBIN)/ansible" --version | head -n1
+	@out=$$("$(VBIN)/ansible" --version); echo "$${out%%$$'\n'*}"
 
 $(VENV_ATK_STAMP): $(REQS_ATK)
 	@bash tests/utils/ensure-system-deps.sh "$(PYTHON)"
@@ -89,7 +89,7 @@ $(VENV_ATK_STAMP): $(REQS_ATK)
 	@"$(VENV_ATK)/bin/python" -m pip install --quiet --disable-pip-version-check -r $(REQS_ATK)
 	@rm -f "$(VENV_ATK)"/.stamp-*
 	@touch "$@"
-	@"$(VENV_ATK)/bin/atk" --version | grep -m1 "atk v"
+	@out=$$("$(VENV_ATK)/bin/atk" --version); grep "atk v" <<<"$$out"
 
 # ---------------------------------------------------------------------------------------------
 # The ansible_collections/atk/core layout (ansible-test and ansible-playbook need it)
