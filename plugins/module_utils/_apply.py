@@ -83,12 +83,21 @@ class Applier(object):
     def _save_state(self):
         _plan.save_state(self.home, self.state)
 
-    def _commit(self, message, directory):
-        if self.auto_commit and self.git.commit(self.home, message, paths=[_manifest.FILENAME, ".gitignore",
-                                                                            "plugins/" + directory]):
+    def _commit(self, message, directory, nothing_expected=False):
+        paths = [_manifest.FILENAME, ".gitignore", "plugins/" + directory]
+        if self.auto_commit and not (nothing_expected and self._clean(paths)) and \
+                self.git.commit(self.home, message, paths=paths):
             self.commits += 1
         if (self.state.get("pending_commit") or {}).pop(directory, None) is not None:
             self._save_state()
+
+    def _clean(self, paths):
+        """True when git status shows nothing under ``paths``, so ``git add -A`` + ``diff --cached``
+        would stage nothing: one git call instead of two where a commit is unlikely (a resync writes
+        git-ignored files only). Untracked files and submodules are listed whatever the config says."""
+        rc, out, dummy = self.git.run(["--no-optional-locks", "status", "--porcelain", "--untracked-files=all",
+                                       "--ignore-submodules=none", "--"] + paths, cwd=self.home, check=False)
+        return rc == 0 and not out.strip()
 
     def _remember_commit(self, message, directory):
         """Recorded (and saved by the caller) before a plugin's first change to the home: a run
@@ -157,7 +166,7 @@ class Applier(object):
             self._save_state()
         if plan.run_install:
             self._install(plan, target)
-        self._commit(message, plan.directory)
+        self._commit(message, plan.directory, nothing_expected=plan.action == "resync")
 
     def _carry_user_files(self, plan, target, staged):
         """custom/ and .env survive every change; everything else comes from the source."""
