@@ -31,7 +31,7 @@ import re
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
-BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
 _BARE_KEY_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 _WS = " \t"
 _DATETIME = re.compile(
