@@ -345,6 +345,7 @@ class Planner(object):
         self.manifest = _manifest.load_manifest(home) if manifest is None else manifest
         self.state = load_state(home)
         self.plans = []
+        self._ancestry = {}  # (id(source), its network calls, new, old) -> new is an ancestor of old
         self._check_manifest()
 
     def _check_manifest(self):
@@ -471,9 +472,15 @@ class Planner(object):
             return "upgrade"
         source = self.sources.source_for(plan.source, plan.url)
         is_ancestor = getattr(source, "is_ancestor", None)
-        if is_ancestor is not None and is_ancestor(new, old):
-            return "downgrade"
-        return "upgrade"
+        if is_ancestor is None:
+            return "upgrade"
+        # Asked once per source and pair of commits while the source's cache stays as it is (only a
+        # clone or fetch, which count as network calls, adds commits): 20 registry plugins moving
+        # from one registry commit to the next are one question, not 20 git calls.
+        key = (id(source), getattr(source, "network_calls", 0), new, old)
+        if key not in self._ancestry:
+            self._ancestry[key] = is_ancestor(new, old)
+        return "downgrade" if self._ancestry[key] else "upgrade"
 
     def _after_decide(self, plan):
         if plan.action == "none" and self.state["pending_install"].get(plan.directory):
