@@ -91,6 +91,10 @@ def detached_runner(log_dir, environ=None):
             output.seek(0, os.SEEK_END)
             output.seek(max(0, output.tell() - 4 * OUTPUT_TAIL))
             text = output.read().decode("utf-8", "replace")
+        # The output can hold the plugin's secrets (its .env is the command's environment): it
+        # lives on only in the caller's masked message. A daemon still writing goes on writing
+        # into the unlinked file, which disappears with it.
+        os.unlink(log)
         return code, text, ""
     return run
 

@@ -170,3 +170,15 @@ def test_required_unset_agrees_with_atk(tmp_path):
         "RESULT = check_required_env_vars(PluginSchema.model_validate(PAYLOAD[0]), Path(PAYLOAD[1]))",
         [spec, str(plugin)], env=extra)
     assert L.required_unset(spec, L.read_env(str(plugin)), PROCESS_ENV) == theirs
+
+
+def test_detached_runner_leaves_no_output_file_behind(tmp_path):
+    """The output holds what the command printed, secrets from its .env included: returned, not kept."""
+    logs, plugin = tmp_path / "logs", tmp_path / "p"
+    plugin.mkdir()
+    run = L.detached_runner(str(logs), environ={"PATH": "/usr/bin:/bin"})
+    code, out, err = run(["/bin/sh", "-c", 'echo "token $TOKEN"; echo oops >&2; exit 3'], cwd=str(plugin),
+                         env_update={"TOKEN": "s3cr3t-value"})
+    assert (code, err) == (3, "")
+    assert "token s3cr3t-value" in out and "oops" in out
+    assert list(logs.iterdir()) == []
