@@ -21,6 +21,7 @@ aliases, alias expansion beyond ``MAX_NODES`` nodes ("billion laughs") and nesti
 from __future__ import annotations
 
 import os
+import stat
 import traceback
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
@@ -54,7 +55,16 @@ def _require_yaml():
 
 
 def read_text(path, max_size=MAX_FILE_SIZE):
-    """The file as atk's ``Path.read_text()`` gives it (UTF-8, universal newlines), refusing big files."""
+    """The file as atk's ``Path.read_text()`` gives it (UTF-8, universal newlines), refusing big files.
+
+    Only regular files are opened: a FIFO would block the module forever (holding the home's lock).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise AtkError("Cannot read '%s': %s" % (path, exc.strerror or exc))
+    if not stat.S_ISREG(mode):
+        raise AtkError("Refusing to read '%s': it is not a regular file" % path)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(max_size + 1)

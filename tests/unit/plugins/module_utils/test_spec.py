@@ -374,3 +374,12 @@ def test_validate_plugin_does_not_modify_its_input():
     data = {"schema_version": "2026-01-23", "name": "n", "description": "d", "env_vars": [{"name": "A", "secret": "yes"}]}
     spec = _spec.validate_plugin(data, "w")
     assert data["env_vars"][0]["secret"] == "yes" and spec["env_vars"][0]["secret"] is True
+
+
+# -- hostile files (found by tests/integration/robustness, hostile-input suite) ---------------------
+
+def test_a_fifo_is_refused_not_opened(tmp_path):
+    fifo = tmp_path / "plugin.yaml"
+    os.mkfifo(str(fifo))
+    with pytest.raises(AtkError, match="not a regular file"):
+        _spec.read_text(str(fifo))  # opening it would block forever
