@@ -194,11 +194,22 @@ def overrides_path(plugin_dir):
     return os.path.join(plugin_dir, CUSTOM_DIR, OVERRIDES_FILE)
 
 
+def _inside_folder(path, plugin_dir):
+    """Refuse a plugin file that is a symlink leading out of ``plugin_dir``, before reading it: a
+    parser error would quote the file it leads to (any file on the host) in the message."""
+    real = os.path.realpath(path)
+    root = os.path.realpath(plugin_dir)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise AtkError("Refusing '%s': it is a symlink to '%s', outside the plugin folder." % (path, os.readlink(path)
+                       if os.path.islink(path) else real), hint="Plugin files must be inside the plugin folder.")
+
+
 def load_overrides(plugin_dir):
     """``custom/overrides.yaml`` when it exists and parses to a mapping, else None (as atk ignores it)."""
     path = overrides_path(plugin_dir)
     if not os.path.exists(path):
         return None
+    _inside_folder(path, plugin_dir)
     data = load_yaml_file(path)
     return data if isinstance(data, dict) else None
 
@@ -207,6 +218,8 @@ def load_plugin(plugin_dir, overrides=True):
     """The validated plugin of ``plugin_dir`` with ``custom/overrides.yaml`` merged in (unless
     ``overrides`` is False). ``plugin_dir`` may also be a plugin file (no overrides then, like atk)."""
     path = find_plugin_file(plugin_dir)
+    if os.path.isdir(plugin_dir):
+        _inside_folder(path, plugin_dir)
     data = load_plugin_file(path)
     if overrides and os.path.isdir(plugin_dir):
         extra = load_overrides(plugin_dir)

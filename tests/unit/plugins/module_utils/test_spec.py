@@ -383,3 +383,23 @@ def test_a_fifo_is_refused_not_opened(tmp_path):
     os.mkfifo(str(fifo))
     with pytest.raises(AtkError, match="not a regular file"):
         _spec.read_text(str(fifo))  # opening it would block forever
+
+
+def test_plugin_files_leading_out_of_the_folder_are_refused_unread(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("token: one\n  bad: [SECRET-LINE\n")
+    plugin = tmp_path / "plugin"
+    (plugin / "custom").mkdir(parents=True)
+    os.symlink(str(outside), str(plugin / "plugin.yaml"))
+    with pytest.raises(AtkError) as info:
+        _spec.load_plugin(str(plugin))
+    assert "outside the plugin folder" in str(info.value) and "SECRET-LINE" not in str(info.value)
+    os.unlink(str(plugin / "plugin.yaml"))
+    (plugin / "plugin.yaml").write_text("schema_version: '2026-01-23'\nname: p\ndescription: d\n")
+    os.symlink(str(outside), str(plugin / "custom" / "overrides.yaml"))
+    with pytest.raises(AtkError) as info:
+        _spec.load_plugin(str(plugin))
+    assert "overrides.yaml" in str(info.value) and "SECRET-LINE" not in str(info.value)
+    os.unlink(str(plugin / "custom" / "overrides.yaml"))
+    os.symlink("../plugin.yaml", str(plugin / "custom" / "overrides.yaml"))  # inside the folder: fine
+    assert _spec.load_plugin(str(plugin))["name"] == "p"
