@@ -77,10 +77,14 @@ def parse_manifest(text, where=FILENAME):
     # Imported here so this module's pure helpers stay importable without jsonschema.
     from ansible_collections.atk.core.plugins.module_utils import _validate
     from ansible_collections.atk.core.plugins.module_utils._schemas import MANIFEST_SCHEMA
+    from ansible_collections.atk.core.plugins.module_utils import _spec
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise AtkError("Invalid manifest '%s': not valid YAML (%s)" % (where, str(exc).splitlines()[0]),
+        # _spec's parser refuses alias bombs and recursive aliases, which yaml.safe_load would
+        # expand (or loop on) during validation.
+        data = _spec.parse_yaml(text, where)
+    except AtkError as exc:
+        detail = exc.msg.split("': ", 1)[-1] if exc.msg.startswith("Invalid YAML in '") else exc.msg
+        raise AtkError("Invalid manifest '%s': not valid YAML (%s)" % (where, detail.splitlines()[0]),
                        hint="Fix the file or restore it from git (git -C <home> checkout -- manifest.yaml).")
     # validate() returns the data with pydantic's lax coercions applied ("yes" -> True, ...).
     return normalize(_validate.validate(data, MANIFEST_SCHEMA, "manifest '%s'" % where))

@@ -887,10 +887,14 @@ class RegistryCache(_Repo):
         if not HAS_YAML:
             raise AtkError("PyYAML is required to read the registry index.", hint="Install PyYAML on the target host.")
         text = self._read_blob(sha, INDEX_FILE)
+        from ansible_collections.atk.core.plugins.module_utils import _spec
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise AtkError("Invalid registry index in %s at %s: %s" % (self.display_url, sha, exc))
+            # _spec's parser refuses alias bombs and recursive aliases (yaml.safe_load would
+            # build them and validation would expand them: memory and time without bound).
+            data = _spec.parse_yaml(text, INDEX_FILE)
+        except AtkError as exc:
+            detail = exc.msg.split("': ", 1)[-1] if exc.msg.startswith("Invalid YAML in '") else exc.msg
+            raise AtkError("Invalid registry index in %s at %s: %s" % (self.display_url, sha, detail))
         entries = validate_index(data, self.url)
         self._indexes[sha] = entries
         return entries

@@ -369,3 +369,13 @@ def test_make_entry_shape():
 def test_dump_is_plain_yaml_that_loads_back():
     text = M.dump_manifest(VARIED[1])
     assert yaml.safe_load(text) == VARIED[1]
+
+
+def test_alias_bomb_and_recursive_alias_are_refused_quickly():
+    """Found by the hostile-input suite: yaml.safe_load kept the bomb and validation expanded it."""
+    levels = ['a0: &a0 ["x"]'] + ['a%d: &a%d [%s]' % (n, n, ", ".join(["*a%d" % (n - 1)] * 9)) for n in range(1, 10)]
+    bomb = "\n".join(levels) + '\nschema_version: "2026-02-06"\nplugins: *a9\n'
+    with pytest.raises(AtkError, match="not valid YAML"):
+        M.parse_manifest(bomb)
+    with pytest.raises(AtkError, match="recursive alias"):
+        M.parse_manifest('schema_version: "2026-02-06"\nconfig: &c {x: *c}\nplugins: []\n')
