@@ -122,7 +122,12 @@ def _check_node(root, where):
 def parse_yaml(text, where):
     """``yaml.safe_load(text)`` with atk's error text, after the alias and depth checks. None when empty."""
     _require_yaml()
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the characters already here (a lone surrogate from bytes that are not
+        # UTF-8 raises a ReaderError), so the loader is made inside the try.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise AtkError("Invalid YAML in '%s': %s" % (where, exc))
     try:
         node = loader.get_single_node()
         if node is None:

@@ -403,3 +403,8 @@ def test_plugin_files_leading_out_of_the_folder_are_refused_unread(tmp_path):
     os.unlink(str(plugin / "custom" / "overrides.yaml"))
     os.symlink("../plugin.yaml", str(plugin / "custom" / "overrides.yaml"))  # inside the folder: fine
     assert _spec.load_plugin(str(plugin))["name"] == "p"
+
+
+def test_parse_yaml_reports_characters_the_reader_refuses():
+    with pytest.raises(AtkError, match="Invalid YAML in 'index.yaml'"):
+        _spec.parse_yaml("a: caf\udce9\n", "index.yaml")  # bytes that were not UTF-8, surrogate-escaped
