@@ -272,6 +272,20 @@ def _try_load(plugin_dir):
         return None
 
 
+def _check_custom(plugin_dir):
+    """custom/ is copied into every new version of the plugin and committed: it must be a real
+    folder whose symlinks stay inside it, or the files a symlink leads to (anywhere on the host)
+    would be copied into the home and its history."""
+    from ansible_collections.atk.core.plugins.module_utils import _sources
+    custom = os.path.join(plugin_dir, "custom")
+    if os.path.islink(custom):
+        raise AtkError("Refusing %s: it is a symlink (-> %s), and atk.core copies custom/ into the new version of the "
+                       "plugin and commits it." % (custom, os.readlink(custom)),
+                       hint="Make custom/ a real folder inside the plugin folder.")
+    if os.path.isdir(custom):
+        _sources._check_tree(custom, custom)
+
+
 class PluginPlan(object):
     """What will happen to one plugin. ``result()`` is its public, secret-free form."""
 
@@ -576,6 +590,8 @@ class Planner(object):
 
     def _compare(self, plan):
         current = _home.plugin_dir(self.home, plan.directory) if plan.directory else None
+        if current:
+            _check_custom(current)
         # The user's overrides apply to the new files too, so validate them together.
         if current and os.path.isdir(os.path.join(current, "custom")) and \
                 not os.path.lexists(os.path.join(plan.staged, "custom")):

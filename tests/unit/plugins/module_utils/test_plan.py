@@ -286,3 +286,25 @@ def test_state_that_is_not_an_object(tmp_path, text):
     path.parent.mkdir(parents=True)
     path.write_text(text)
     assert P.load_state(str(tmp_path)) == {"pending_install": {}}
+
+
+def test_custom_must_be_a_real_folder_whose_symlinks_stay_inside(tmp_path):
+    """Found by the hostile-input suite: a custom/ symlink (a cloned home can carry one) made an
+    upgrade copy the files it led to into the home and commit them."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "id_rsa").write_text("key\n")
+    plugin = tmp_path / "plugins" / "p"
+    plugin.mkdir(parents=True)
+    P._check_custom(str(plugin))  # no custom/: fine
+    os.symlink(str(outside), str(plugin / "custom"))
+    with pytest.raises(AtkError, match="is a symlink"):
+        P._check_custom(str(plugin))
+    os.unlink(str(plugin / "custom"))
+    (plugin / "custom").mkdir()
+    (plugin / "custom" / "notes.md").write_text("mine\n")
+    os.symlink("notes.md", str(plugin / "custom" / "alias.md"))
+    P._check_custom(str(plugin))
+    os.symlink(str(outside / "id_rsa"), str(plugin / "custom" / "key"))
+    with pytest.raises(AtkError, match="Refusing symlink 'key'"):
+        P._check_custom(str(plugin))
