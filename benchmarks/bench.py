@@ -193,7 +193,7 @@ class Bench:
         self.args = args
         self.reps = args.reps
         self.root = Path(tempfile.mkdtemp(prefix='atk-core-bench-'))
-        self.collections = collections_root(sync=True)
+        self.collections = Path(args.collections) if args.collections else collections_root(sync=True)
         self.manifest_utils = collection_utils(self.collections)
         self.daemon = GitDaemon(self.root / 'srv')
         self.daemon.start()
@@ -704,6 +704,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--only', default='1,2,3,4,5', help='scenarios to run, e.g. 1,2 (2 and 3 need 1)')
     parser.add_argument('--atk-max', type=int, default=100, help='largest synthetic size atk itself is run on (default 100)')
     parser.add_argument('--keep', action='store_true', help='keep the work directory')
+    parser.add_argument('--collections',
+                        help='root holding ansible_collections/atk/core to benchmark instead of the synced working tree '
+                             '(e.g. a copy with a change reverted, for before/after numbers)')
     parser.add_argument('--nice', type=int, default=-10,
                         help='scheduling priority of the bench and everything it runs (default -10 when allowed: '
                              'less noise from other work on the machine; 0 leaves it alone)')
