@@ -111,7 +111,7 @@ from ansible_collections.atk.core.plugins.module_utils import _schemas
 from ansible_collections.atk.core.plugins.module_utils import _validate
 
 try:
-    import yaml
+    import yaml  # noqa: F401 pylint: disable=unused-import
     HAS_YAML = True
     YAML_IMPORT_ERROR = None
 except ImportError:
