@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Secret-leak suite: canary secrets go into .env files and nowhere else.
+
+Canaries enter through atk.core.atk_env (an inline ``!vault`` value), through the role
+(``atk_plugins[].env`` from a vaulted vars file) and through atk_plugin's ``env``. Every playbook runs
+with ``-vvv --diff``; the set runs again in check mode (with new canaries, which must then be written
+nowhere at all), and two runs fail on purpose: a plugin whose install script echoes its token on
+stdout and stderr and exits 7, first with the token given in the task, then (the retry) with the
+token only in the .env, where Ansible's own no_log masking cannot help and atk.core must mask it.
+
+While each playbook runs, a thread samples every process's argv (``/proc/*/cmdline``) every 2 ms.
+Afterwards these are scanned for every canary: stdout and stderr of every run (the JSON callback
+document included), ``git log -p --all`` and every object in the home's repository (``git cat-file
+--batch-all-objects``), every file under the home except the plugins' ``.env`` files, Ansible's
+home and temp folders, and the sampled argv. Figure: hits (must be 0).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+
+import yaml
+
+from harness import synthetic_plugin
+from harness.paths import ansible_bin
+from robustness_lib import ArgvSampler
+
+CANARIES = {
+    'env': 'cnry-ENV-a71f93c0d2',
+    'role': 'cnry-ROLE-5be8114e77',
+    'fail': 'cnry-FAIL-0c4d2e9a61',
+    'check_env': 'cnry-CHKENV-93ad0e71f4',
+    'check_role': 'cnry-CHKROLE-e2c6a0b58d',
+}
+VAULT_PASSWORD = 'robustness vault password'
+
+LEAKY = {
+    'plugin.yaml': textwrap.dedent("""\
+        schema_version: '2026-01-23'
+        name: leaky
+        description: An install that prints its token and fails.
+        maturity: verified
+        env_vars:
+          - name: LEAKY_TOKEN
+            required: true
+            secret: true
+            description: The token
+        lifecycle:
+          install: ./install.sh
+          uninstall: 'true'
+        """),
+    'install.sh': '#!/bin/sh\necho "using token $LEAKY_TOKEN"\necho "fatal: token $LEAKY_TOKEN rejected by the server" >&2\nexit 7\n',
+}
+
+
+def _vault_string(ansible, password_file, name, value):
+    proc = subprocess.run([str(ansible_bin('ansible-vault')), 'encrypt_string', '--vault-password-file', str(password_file),
+                           '--stdin-name', name], input=value, text=True, capture_output=True, env=ansible.environ(), check=True)
+    return proc.stdout.strip()
+
+
+def _vault_file(ansible, password_file, path, data):
+    path.write_text(yaml.safe_dump(data))
+    subprocess.run([str(ansible_bin('ansible-vault')), 'encrypt', '--vault-password-file', str(password_file), str(path)],
+                   text=True, capture_output=True, env=ansible.environ(), check=True)
+
+
+def _scan_text(text, where, hits):
+    for label, canary in CANARIES.items():
+        if canary in text:
+            hits.append('%s holds the %s canary' % (where, label))
+
+
+def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, figures, tmp_path):
+    figure = figures.suite('secrets', '{hits} hits ({runs} playbook runs -vvv --diff, {argv} argv samples, {files} files scanned)')
+    vaulty = synthetic_plugin('vaulty', env_vars=2)
+    leaky_files = dict(LEAKY)
+    from harness.registry import PluginSource  # pylint: disable=import-outside-toplevel
+    registry_factory([vaulty, synthetic_plugin('plain'), PluginSource('leaky', leaky_files, 'x')], lifecycle='keep')
+    home = isolated_env.atk_home
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text(VAULT_PASSWORD + '\n')
+    password_file.chmod(0o600)
+    vault_args = ['--vault-password-file', str(password_file)]
+    inputs = tmp_path / 'inputs'
+    inputs.mkdir()
+
+    def vars_file(role_secret):
+        path = inputs / ('secrets-%s.yml' % role_secret[-4:])
+        _vault_file(ansible, password_file, path, {'vault_vaulty_token': role_secret})
+        return path
+
+    def playbook(role_secret, env_secret):
+        inline = _vault_string(ansible, password_file, 'env_secret', env_secret)
+        return textwrap.dedent("""\
+            - hosts: localhost
+              gather_facts: false
+              vars_files:
+                - {vars_file}
+              vars:
+            {inline}
+                atk_registry_url: https://github.com/Svtoo/atk-registry
+                atk_from_manifest: true
+                atk_plugins:
+                  - name: vaulty
+                    env:
+                      VAULTY_VAR_1: "{{{{ vault_vaulty_token }}}}"
+                  - name: plain
+              roles:
+                - atk.core.atk
+              tasks:
+                - name: set the second secret with atk_env
+                  atk.core.atk_env:
+                    plugin: vaulty
+                    values:
+                      VAULTY_VAR_2: "{{{{ env_secret }}}}"
+                  register: env_result
+                - name: show what atk_env returned
+                  ansible.builtin.debug:
+                    var: env_result
+            """).format(vars_file=vars_file(role_secret), inline=textwrap.indent(inline, '    '))
+
+    def failing_playbook(with_value):
+        task = {'name': 'leaky', 'atk.core.atk_plugin': {'name': 'leaky'}}
+        text = '- hosts: localhost\n  gather_facts: false\n'
+        if with_value:
+            text += '  vars:\n%s\n' % textwrap.indent(_vault_string(ansible, password_file, 'fail_secret', CANARIES['fail']), '    ')
+            task['atk.core.atk_plugin']['env'] = {'LEAKY_TOKEN': '{{ fail_secret }}'}
+        text += '  tasks:\n' + textwrap.indent(yaml.safe_dump([task], sort_keys=False), '    ')
+        return text
+
+    runs = []
+
+    def run(text, check=False):
+        with ArgvSampler() as sampler:
+            result = ansible.run(text, check=check, diff=True, verbosity=3, extra_args=vault_args)
+        runs.append((result, sampler))
+        figure.add('runs')
+        figure.add('argv', sampler.samples)
+        return result
+
+    real = run(playbook(CANARIES['role'], CANARIES['env']))
+    assert real.rc == 0, real.describe()[-4000:]
+    env_file = home / 'plugins' / 'vaulty' / '.env'
+    text = env_file.read_text()
+    assert CANARIES['role'] in text and CANARIES['env'] in text, 'the canaries did not reach the .env'
+    again = run(playbook(CANARIES['role'], CANARIES['env']))
+    assert again.rc == 0 and again.changed() == 0, again.describe()[-4000:]
+    checked = run(playbook(CANARIES['check_role'], CANARIES['check_env']), check=True)
+    assert checked.rc == 0, checked.describe()[-4000:]
+    assert checked.task('set the second secret with atk_env')['changed'] is True
+    assert env_file.read_text() == text, 'check mode wrote the .env'
+    failed = run(failing_playbook(True))
+    assert failed.rc != 0
+    fail_msg = failed.task('leaky')['msg']
+    assert 'Install failed' in fail_msg and 'exit code 7' in fail_msg, fail_msg
+    retried = run(failing_playbook(False))
+    assert retried.rc != 0
+    retry_msg = retried.task('leaky')['msg']
+    assert 'Install failed' in retry_msg and 'rejected by the server' in retry_msg, retry_msg
+    assert CANARIES['fail'] in (home / 'plugins' / 'leaky' / '.env').read_text()
+
+    hits = []
+    for number, (result, sampler) in enumerate(runs, 1):
+        _scan_text(result.stdout, 'stdout of run %d' % number, hits)
+        _scan_text(result.stderr, 'stderr of run %d' % number, hits)
+        for argv in sampler.argvs():
+            joined = b' '.join(argv).decode('utf-8', 'replace')
+            _scan_text(joined, 'argv of a process during run %d (%s)' % (number, joined[:120]), hits)
+    log = subprocess.run(['git', 'log', '-p', '--all'], cwd=str(home), env=isolated_env.environ(), capture_output=True, text=True, check=True)
+    _scan_text(log.stdout, 'git log -p --all', hits)
+    objects = subprocess.run(['git', 'cat-file', '--batch-all-objects', '--batch'], cwd=str(home), env=isolated_env.environ(),
+                             capture_output=True, check=True)
+    _scan_text(objects.stdout.decode('utf-8', 'replace'), 'an object of the home repository', hits)
+    env_files = {str(p) for p in home.glob('plugins/*/.env')}
+    roots = [home, isolated_env.root / 'ansible-home', isolated_env.tmp, isolated_env.root / 'ansible']
+    for root in roots:
+        for folder, _dirs, files in os.walk(str(root)):
+            for name in files:
+                path = os.path.join(folder, name)
+                if path in env_files or os.path.islink(path) or '/.git/objects/' in path:
+                    continue
+                figure.add('files')
+                with open(path, 'rb') as handle:
+                    _scan_text(handle.read().decode('utf-8', 'replace'), path, hits)
+    figure.set('hits', len(hits))
+    assert not hits, '\n'.join(hits)
