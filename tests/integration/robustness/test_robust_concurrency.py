@@ -66,6 +66,7 @@ def test_four_playbooks_on_one_home(isolated_env, registry_factory, git_source_f
     expected_present, expected_absent, expected_env, expected_subjects = set(), set(), {}, []
     problems = []
     slugs = iter(p.slug for p in plugins)
+    registry_present = []
     for number in range(1, ROUNDS + 1):
         first, second = next(slugs), next(slugs)
         next(slugs), next(slugs)
@@ -80,8 +81,8 @@ def test_four_playbooks_on_one_home(isolated_env, registry_factory, git_source_f
         if number > 1:
             # Later rounds mix in the other writers: remove a plugin of the previous round, and set
             # a .env value with atk_env, while two new plugins are added.
-            gone = 'par-%03d' % ((number - 2) * 4 + 2)
-            configured = 'par-%03d' % ((number - 2) * 4 + 1)
+            gone = registry_present.pop()
+            configured = registry_present[0]
             key = '%s_VAR_1' % configured.upper().replace('-', '_')
             playbooks[1] = _task('atk.core.atk_plugin', {'name': gone, 'state': 'absent'})
             playbooks[2] = _task('atk.core.atk_env', {'plugin': configured, 'values': {key: 'changed-in-round-%d' % number}})
@@ -91,6 +92,7 @@ def test_four_playbooks_on_one_home(isolated_env, registry_factory, git_source_f
             expected_env[configured] = (key, 'changed-in-round-%d' % number)
             expected_subjects.append("Remove plugin '%s'" % gone)
         expected_present.update(additions)
+        registry_present.extend(name for name in additions if name.startswith('par-'))
         expected_env.setdefault(first, ('%s_VAR_1' % first.upper().replace('-', '_'), secret))
         expected_subjects.extend("Add plugin '%s'" % name for name in additions)
         results = _run_all(ansible, playbooks)
