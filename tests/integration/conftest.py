@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -129,3 +131,38 @@ def atk_peer(isolated_env) -> AtkPeer:
 def ansible(isolated_env, collection_path) -> AnsibleRunner:
     """ansible-playbook against the collection under test, in ``isolated_env``."""
     return AnsibleRunner(isolated_env, collections_path=collection_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The robustness suites' one-line figures (tests/integration/robustness/figures.py). Here, not in
+# that folder's conftest, because the controller of a pytest-xdist run loads only this one: each
+# worker hands its figures over at the end and the controller prints them.
+
+def _robustness_figures():
+    name = 'atk_core_robustness_figures'
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, str(Path(__file__).resolve().parent / 'robustness' / 'figures.py'))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_robustness_figures()
+
+
+def pytest_sessionfinish(session):
+    output = getattr(session.config, 'workeroutput', None)
+    if output is not None:
+        output['atk_core_figures'] = _robustness_figures().export()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):  # pylint: disable=unused-argument
+    data = getattr(node, 'workeroutput', {}).get('atk_core_figures')
+    if data:
+        _robustness_figures().merge(data)
+
+
+def pytest_terminal_summary(terminalreporter):
+    _robustness_figures().report(terminalreporter, long_mode=os.environ.get('ATK_CORE_LONG', '') not in ('', '0'))

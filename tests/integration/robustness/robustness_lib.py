@@ -27,6 +27,26 @@ TEMP_PREFIX = '.atk-core-tmp-'
 LONG = os.environ.get('ATK_CORE_LONG', '') not in ('', '0')
 
 
+def shared_once(tmp_path_factory, name, compute):
+    """``compute()`` once per pytest run, even when pytest-xdist splits a suite's tests over workers.
+
+    The first worker computes (holding a lock) and leaves the JSON result where the others find it;
+    without xdist this is just ``compute()``. Figures are counted by the computing worker only.
+    """
+    if not os.environ.get('PYTEST_XDIST_WORKER'):
+        return compute()
+    import fcntl  # pylint: disable=import-outside-toplevel
+    root = tmp_path_factory.getbasetemp().parent
+    path = root / ('atk-core-robustness-%s.json' % name)
+    with open(root / ('atk-core-robustness-%s.lock' % name), 'w') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if path.exists():
+            return json.loads(path.read_text(encoding='utf-8'))
+        result = compute()
+        path.write_text(json.dumps(result), encoding='utf-8')
+        return result
+
+
 def module_utils(collection_path):
     """Import atk.core's module_utils from the collection layout (the code under test)."""
     path = str(collection_path)

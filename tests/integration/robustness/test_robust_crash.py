@@ -52,6 +52,7 @@ from robustness_lib import (
     kill_tree,
     module_utils,
     plugin_tree,
+    shared_once,
     start_playbook,
     subjects,
     temp_leftovers,
@@ -157,8 +158,7 @@ def _work_left(after_kill, final, template):
     return left
 
 
-@pytest.fixture(scope='module')
-def world(tmp_path_factory, git_daemon, collection_path):
+def _make_world(tmp_path_factory, git_daemon, collection_path):
     """The scenario's template home (before the converge) and the reference end state."""
     root = tmp_path_factory.mktemp('crash-world')
     env = IsolatedEnv(root / 'env')
@@ -222,8 +222,7 @@ def world(tmp_path_factory, git_daemon, collection_path):
     assert world['final']['_dirty'] == '', world['final']['_dirty']
     assert world['final']['alpha']['tree']['custom/overrides.yaml'][2] == OVERRIDES.encode()
     world['mods'] = module_utils(collection_path)
-    yield world
-    child.close()
+    return world
 
 
 # name, kill spec. ``group``: the git child dies with the converge (an interrupted transfer).
@@ -428,12 +427,17 @@ def _random(world, status, child, number, seed):
 
 
 @pytest.fixture(scope='module')
-def crash_results(world, atk_status_factory, figures):
-    """Every kill of the suite, run WORKERS at a time; -> {test id: [problems]}."""
+def crash_results(tmp_path_factory, git_daemon, collection_path, atk_status_factory, figures):
+    """Every kill of the suite, run WORKERS at a time; -> {test id: [problems]} (once per run, xdist or not)."""
+    return shared_once(tmp_path_factory, 'crash', lambda: _run_kills(
+        _make_world(tmp_path_factory, git_daemon, collection_path), atk_status_factory, figures))
+
+
+def _run_kills(world, atk_status_factory, figures):
     figure = figures.suite('crash', 'kills survived {survived}/{kills}')
     status = atk_status_factory(world['env'])
     seed = int(os.environ.get('ATK_CORE_SEED', '0')) or random.randrange(1, 10 ** 6)
-    figure.notes[:] = ['random ansible-playbook kills: seed %d (ATK_CORE_SEED=%d replays them)' % (seed, seed)]
+    figure.note('random ansible-playbook kills: seed %d (ATK_CORE_SEED=%d replays them)' % (seed, seed))
     jobs = [('deterministic', label, (label, kill)) for label, kill in KILLS]
     jobs += [('random', 'random-%d' % n, (n,)) for n in range(1, RANDOM_KILLS + 1)]
     children = queue.Queue()
@@ -466,11 +470,11 @@ def crash_results(world, atk_status_factory, figures):
             if not problems:
                 figure.add('survived')
             elif key in KNOWN or problems[0] == STALE_INDEX_LOCK_MARK:
-                figure.notes.append('%s: not survived - the known stale .git/index.lock bug (xfail)' % key)
+                figure.note('%s: not survived - the known stale .git/index.lock bug (xfail)' % key)
 
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(work, jobs))
-    for child in made:
+    for child in made + [world['child']]:
         child.close()
     return results
 

@@ -32,7 +32,7 @@ import yaml
 
 from harness import AnsibleRunner, AtkPeer, IsolatedEnv, build_git_source, build_registry, stub_lifecycle, synthetic_plugin
 from harness.paths import atk_bin
-from robustness_lib import ChildConverge, copy_tree, home_git, snapshot, snapshot_diff
+from robustness_lib import ChildConverge, copy_tree, home_git, shared_once, snapshot, snapshot_diff
 
 OUTSIDE_SECRET = 'OUTSIDE-S3CRET-do-not-print-4711'
 IGNORE = ('.git/atk-core/lock',)
@@ -405,6 +405,11 @@ def _task(world, case):
 
 @pytest.fixture(scope='module')
 def hostile_run(tmp_path_factory, git_daemon, collection_path, figures):
+    """Every case, run once per pytest run (xdist or not); -> {case id: [problems]}."""
+    return shared_once(tmp_path_factory, 'hostile', lambda: _run_cases(tmp_path_factory, git_daemon, collection_path, figures))
+
+
+def _run_cases(tmp_path_factory, git_daemon, collection_path, figures):
     world = _build_world(tmp_path_factory, git_daemon, collection_path)
     for name, (files, symlinks) in REGISTRY_CASES.items():
         world.registry(name, files(), symlinks)
