@@ -48,6 +48,8 @@ from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _spec
 
 STATES = ("started", "stopped", "restarted")
+# A stop command may return before its server has closed its listening socket.
+PORT_RELEASE_GRACE = 10.0
 RUNNING = "running"
 STOPPED = "stopped"
 UNKNOWN = "unknown"
@@ -364,14 +366,21 @@ class ServiceRun(object):
                            hint="Set them in the plugin's .env (atk.core.atk_env; an empty value counts as set) or in "
                                 "the environment of the user running the module.")
 
-    def _check_ports(self, targets):
-        problems = []
-        for target in targets:
-            if target.command("start") is None:
-                continue
-            conflicts = port_conflicts(target.spec, self.port_probe)
-            if conflicts:
-                problems.append(conflict_message(target.name, conflicts))
+    def _check_ports(self, targets, grace=0.0):
+        """Refuse to start over a listening port. ``grace``: seconds to wait for ports to be
+        released, for a restart whose stop command returns before its server has exited."""
+        deadline = time.time() + grace
+        while True:
+            problems = []
+            for target in targets:
+                if target.command("start") is None:
+                    continue
+                conflicts = port_conflicts(target.spec, self.port_probe)
+                if conflicts:
+                    problems.append(conflict_message(target.name, conflicts))
+            if not problems or time.time() >= deadline:
+                break
+            self.sleep(0.1)
         if problems:
             raise AtkError(" ".join(problems),
                            hint="Stop the conflicting service, or use state=restarted if the plugin is already running.")
@@ -421,7 +430,7 @@ class ServiceRun(object):
                 self.errors.append("Restart aborted: stop phase had failures")
                 return
             if not self.check_mode:
-                self._check_ports(restarting)
+                self._check_ports(restarting, grace=PORT_RELEASE_GRACE)
             for target in restarting:
                 self._run(target, "start")
 
