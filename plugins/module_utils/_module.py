@@ -36,7 +36,12 @@ def require_libraries(module, yaml=True, jsonschema=True):
 
 
 def run_module(module, work):
-    """Call ``work()`` -> result dict; exit with it, or fail with the AtkError's message."""
+    """Call ``work()`` -> result dict; exit with it, or fail with the AtkError's message.
+
+    A result may carry ``warnings`` (each becomes ``module.warn``) and ``errors`` (failures
+    after partial work, e.g. an install that failed: the module fails with them joined,
+    keeping the rest of the result so ``changed`` and the per-plugin details are reported).
+    """
     try:
         result = work()
     except AtkError as exc:
@@ -44,4 +49,9 @@ def run_module(module, work):
         details.pop("msg", None)
         details.pop("stderr", None)
         module.fail_json(msg=str(exc), **details)
+    for warning in result.pop("warnings", None) or []:
+        module.warn(warning)
+    errors = result.pop("errors", None)
+    if errors:
+        module.fail_json(msg="; ".join(errors), **result)
     module.exit_json(**result)

@@ -262,15 +262,10 @@ def main():
             state=params["state"], scope=params["scope"], project=params["project"], user_home=params["user_home"],
             secrets=params["secrets"], skills=params["skills"], prune=params["prune"], force=params["force"],
             check_mode=module.check_mode, want_diff=module._diff, lock_timeout=params["lock_timeout"])
-        for warning in result.pop("warnings"):
-            module.warn(warning)
         for conflict in result["conflicts"]:
             module.warn("%s: %s" % (conflict["file"], conflict.get("reason") or (conflict.get("skill") or {}).get("reason")))
         if not module._diff:
             result.pop("diff")
-        errors = result.pop("errors")
-        if errors:
-            module.fail_json(msg="; ".join(errors), **result)
         return result
 
     _module.run_module(module, work)

@@ -134,8 +134,6 @@ def main():
     def work():
         with _fs.HomeLock(home, timeout=module.params["lock_timeout"], shared=module.check_mode):
             result = _doctor.run_doctor(home, git, check_mode=module.check_mode)
-        for warning in result.pop("warnings"):
-            module.warn(warning)
         if module._diff:
             result["diff"] = _doctor.diff(result)
         return result

@@ -339,11 +339,6 @@ def main():
             default_state=params["state"], prune=params["prune"], all_plugins=params["all"], registry_url=params["registry_url"],
             force=params["force"], lifecycle=params["lifecycle"], cache_dir=params["cache_dir"],
             lock_timeout=params["lock_timeout"], check_mode=module.check_mode, want_diff=module._diff)
-        for warning in result.pop("warnings"):
-            module.warn(warning)
-        errors = result.pop("errors")
-        if errors:
-            module.fail_json(msg="; ".join(errors), **result)
         return result
 
     _module.run_module(module, work)

@@ -220,11 +220,6 @@ def main():
             _home.resolve_home(params["home"]), identifiers, params["state"], all_plugins=params["all"],
             check_mode=module.check_mode, wait_health=params["wait_health"], health_timeout=params["health_timeout"],
             status_timeout=params["status_timeout"], lock_timeout=params["lock_timeout"])
-        for warning in result.pop("warnings"):
-            module.warn(warning)
-        errors = result.pop("errors")
-        if errors:
-            module.fail_json(msg="; ".join(errors), **result)
         return result
 
     _module.run_module(module, work)
