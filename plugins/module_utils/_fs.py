@@ -194,8 +194,7 @@ def swap_out(target, trash, delete=True):
     Kept trees are named ``old-<name>-*`` (a swap in progress, see :func:`restore_swapped`),
     trees being deleted ``del-<name>-*`` (never restored).
     """
-    if not os.path.isdir(trash):
-        os.makedirs(trash)
+    os.makedirs(trash, exist_ok=True)
     prefix = "%s-%s-" % ("del" if delete else "old", os.path.basename(os.path.normpath(target)))
     old = tempfile.mkdtemp(prefix=prefix, dir=trash)
     os.rmdir(old)
@@ -280,8 +279,8 @@ class HomeLock(object):
         git_dir = os.path.join(self.home, ".git")
         if os.path.isdir(git_dir):
             state = os.path.join(git_dir, "atk-core")
-            if not os.path.isdir(state):
-                os.makedirs(state)
+            # Created before the lock is held: concurrent runs race here.
+            os.makedirs(state, exist_ok=True)
             return os.path.join(state, "lock")
         key = hashlib.sha256(os.path.realpath(self.home).encode("utf-8")).hexdigest()[:16]
         return os.path.join(tempfile.gettempdir(), "atk-core-%d-%s.lock" % (os.getuid(), key))

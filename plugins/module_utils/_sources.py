@@ -520,8 +520,8 @@ class _Repo(object):
     # -- plumbing -----------------------------------------------------------------------
 
     def _locked(self):
-        if not os.path.isdir(self.dir):
-            os.makedirs(self.dir, 0o700)
+        # exist_ok: the first users of an empty cache race to create it (two playbooks at once).
+        os.makedirs(self.dir, 0o700, exist_ok=True)
         return self._lock
 
     def _env(self, offline, extra=None):
