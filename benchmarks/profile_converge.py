@@ -54,7 +54,7 @@ def main() -> int:
 
     sys.path.insert(0, args.collections or str(collections_root(sync=True)))
     # pylint: disable=import-outside-toplevel
-    from ansible_collections.atk.core.plugins.module_utils import _converge, _sources
+    from ansible_collections.atk.core.plugins.module_utils import _converge, _proc
 
     for item in args.env:
         key, _sep, value = item.partition('=')
@@ -69,7 +69,7 @@ def main() -> int:
 
     def run(argv, cwd=None, env_update=None, data=None):
         start = time.perf_counter()
-        result = _sources.subprocess_runner(argv, cwd=cwd, env_update=env_update, data=data)
+        result = _proc.subprocess_runner(argv, cwd=cwd, env_update=env_update, data=data)
         argv = list(argv)
         if os.path.basename(argv[0]) == 'git':
             # the first word that is neither an option nor the value of "-c key=value"

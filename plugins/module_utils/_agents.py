@@ -32,10 +32,14 @@ from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _jsonc
+from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _mask
 from ansible_collections.atk.core.plugins.module_utils import _mcp
 from ansible_collections.atk.core.plugins.module_utils import _skills
+from ansible_collections.atk.core.plugins.module_utils import _spec
 from ansible_collections.atk.core.plugins.module_utils import _toml_edit
+from ansible_collections.atk.core.plugins.module_utils import _urls
 
 AGENTS = ("claude", "codex", "gemini", "auggie", "opencode", "cursor", "vscode")
 LABELS = {"claude": "Claude Code", "codex": "Codex", "gemini": "Gemini CLI", "auggie": "Auggie",
@@ -43,7 +47,7 @@ LABELS = {"claude": "Claude Code", "codex": "Codex", "gemini": "Gemini CLI", "au
 SCOPES = ("user", "project")
 LEDGER_NAME = "agents.json"
 LEDGER_VERSION = 1
-MASK = "********"
+MASK = _mask.MASK
 NEW_FILE_MODE = 0o600
 TEXT_FILE_MODE = 0o644
 
@@ -422,15 +426,12 @@ class AgentFile(object):
         """Write the text atomically to the file (through a symlink to its target), mode kept."""
         target = self.real
         directory = os.path.dirname(target)
-        owner = _owner(target if self.exists else directory)
-        if not os.path.isdir(directory):
-            _makedirs(directory)
+        _fs.makedirs(directory, keep_owner=True)
         if self.exists:
             mode = stat.S_IMODE(os.stat(target).st_mode) | stat.S_IWUSR
         else:
             mode = TEXT_FILE_MODE if self.fmt == "md" else NEW_FILE_MODE
-        _fs.atomic_write(target, self.text.encode("utf-8"), mode)
-        _chown_like(target, owner)
+        _fs.atomic_write(target, self.text.encode("utf-8"), mode, keep_owner=True)
 
 
 class MarkdownFile(AgentFile):
@@ -466,69 +467,9 @@ class MarkdownFile(AgentFile):
             self.real = self.path
         target = self.real
         directory = os.path.dirname(target)
-        owner = _owner(target if self.exists else directory)
-        if not os.path.isdir(directory):
-            _makedirs(directory)
+        _fs.makedirs(directory, keep_owner=True)
         mode = (stat.S_IMODE(os.stat(target).st_mode) | stat.S_IWUSR) if self.exists else TEXT_FILE_MODE
-        _fs.atomic_write(target, self.doc.encode("utf-8"), mode)
-        _chown_like(target, owner)
-
-
-def _owner(path):
-    """(uid, gid) of ``path`` or of its nearest existing ancestor."""
-    while path and not os.path.exists(path):
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None
-        path = parent
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_uid, info.st_gid
-
-
-def _chown_like(path, owner):
-    """When running as root, give what we created to the owner of the place it is in."""
-    if owner is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return
-    info = os.lstat(path)
-    if (info.st_uid, info.st_gid) != owner:
-        os.lchown(path, owner[0], owner[1])
-
-
-def _makedirs(directory):
-    owner = _owner(directory)
-    missing = []
-    path = directory
-    while not os.path.isdir(path):
-        missing.append(path)
-        path = os.path.dirname(path)
-    for path in reversed(missing):
-        os.mkdir(path, 0o700)
-        _chown_like(path, owner)
-
-
-# ---------------------------------------------------------------------------------------------
-# Masking
-
-
-def mask_text(text, values):
-    """``text`` with every value (raw, JSON- and TOML-escaped) replaced by ``********``."""
-    if not text:
-        return text
-    forms = set()
-    for value in values:
-        if not value:
-            continue
-        forms.add(value)
-        forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
-        forms.add(json.dumps(value)[1:-1])
-        forms.add(_toml_edit.dumps_value(value)[1:-1])
-    for form in sorted(forms, key=len, reverse=True):
-        if form:
-            text = text.replace(form, MASK)
-    return text
+        _fs.atomic_write(target, self.doc.encode("utf-8"), mode, keep_owner=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,24 +728,15 @@ def _normalise_items(plugin, plugins, agents, state):
     return result
 
 
-def _strip_url(url):
-    url = url.strip().rstrip("/")
-    for prefix in ("https://", "http://", "ssh://", "git://"):
-        if url.startswith(prefix):
-            url = url[len(prefix):]
-    return url[:-4] if url.endswith(".git") else url
-
-
 def _identify(manifest, item):
     """The identifier to look up: the name, or the entry a git ``url`` / local ``path`` was installed as."""
     if item.get("url") and manifest is not None:
-        wanted = _strip_url(item["url"])
+        wanted = _urls.identity(item["url"])
         for entry in manifest["plugins"]:
-            if entry["source"]["type"] == "git" and entry["source"].get("url") and _strip_url(entry["source"]["url"]) == wanted:
+            if entry["source"]["type"] == "git" and entry["source"].get("url") and _urls.identity(entry["source"]["url"]) == wanted:
                 return entry["directory"]
         return item["url"]
     if item.get("path"):
-        from ansible_collections.atk.core.plugins.module_utils import _spec
         path = os.path.expanduser(item["path"])
         try:
             return _spec.load_plugin(path)["name"]
@@ -815,8 +747,6 @@ def _identify(manifest, item):
 
 def _load_plugin(home, manifest, identifier):
     """-> (manifest entry, plugin dir, spec, env values) or raises AtkError."""
-    from ansible_collections.atk.core.plugins.module_utils import _lifecycle
-    from ansible_collections.atk.core.plugins.module_utils import _spec
     entry = _manifest.find_entry(manifest, identifier) if manifest is not None else None
     if entry is None:
         return None
@@ -856,7 +786,7 @@ def converge_agents(home=None, plugin=None, plugins=None, agents=None, state="pr
         raise AtkError("ATK Home not initialized at %s: %s." % (home, "; ".join(home_errors)),
                        hint="Create it first with atk.core.atk_home (or atk init).")
 
-    with _fs.HomeLock(home, timeout=lock_timeout, shared=check_mode):
+    with _home.lock(home, timeout=lock_timeout, shared=check_mode):
         manifest = _manifest.load_manifest(home) if not home_errors else None
         run = _Run(ctx, load_ledger(home) if not home_errors else [], force)
         desired_keys = set()
@@ -869,8 +799,8 @@ def converge_agents(home=None, plugin=None, plugins=None, agents=None, state="pr
         for handle in sorted(changed_files, key=lambda f: f.path):
             if want_diff:
                 diffs.append({"before_header": handle.path, "after_header": handle.path,
-                              "before": mask_text(handle.before or "", run.secret_values),
-                              "after": mask_text(handle.text or "", run.secret_values)})
+                              "before": _mask.mask(handle.before or "", run.secret_values),
+                              "after": _mask.mask(handle.text or "", run.secret_values)})
         for link, before, after in run.links:
             if want_diff:
                 diffs.append({"before_header": link, "after_header": link,
@@ -903,10 +833,9 @@ def _apply_link(link, before, after):
             os.unlink(link)
     if after is not None:
         directory = os.path.dirname(link)
-        if not os.path.isdir(directory):
-            _makedirs(directory)
+        _fs.makedirs(directory, keep_owner=True)
         os.symlink(after, link)
-        _chown_like(link, _owner(directory))
+        _fs.chown_like(link, _fs.owner_of(directory))
 
 
 def _result(item_name, agent, ctx, path):

@@ -26,19 +26,16 @@ from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _plan
-
-
-def _msg_downgrade(name):
-    return "Downgrade plugin '%s'" % name
+from ansible_collections.atk.core.plugins.module_utils import _plugin_files
+from ansible_collections.atk.core.plugins.module_utils import _state
 
 
 class Applier(object):
     """Applies the plans of one run, plugin by plugin, in order."""
 
-    def __init__(self, home, git, run, manifest, state, trash, lifecycle=True, force=False, environ=None):
+    def __init__(self, home, git, manifest, state, trash, lifecycle=True, force=False, environ=None, shell=None):
         self.home = home
         self.git = git
-        self.run = run
         self.manifest = copy.deepcopy(manifest)
         self.state = state
         self.trash = trash
@@ -48,7 +45,7 @@ class Applier(object):
         self.commits = 0
         self.warnings = []
         self._manifest_saved = None  # repr() of the manifest this run last saved (see _save_manifest)
-        self.lifecycle_run = _lifecycle.detached_runner(os.path.join(_home.state_dir(home), "logs"), self.environ)
+        self.shell = shell or _lifecycle.Shell()
 
     @property
     def auto_commit(self):
@@ -61,7 +58,7 @@ class Applier(object):
             try:
                 if plan.action == "remove":
                     self._remove(plan)
-                elif plan.action in ("add", "resync", "upgrade", "downgrade"):
+                elif plan.action in _plan.PUT_ACTIONS:
                     self._put(plan)
                 elif plan.action == "install":
                     target = _home.plugin_dir(self.home, plan.directory)
@@ -81,7 +78,7 @@ class Applier(object):
 
     # -- helpers --------------------------------------------------------------------
     def _save_state(self):
-        _plan.save_state(self.home, self.state)
+        _state.save(self.home, self.state)
 
     def _commit(self, message, directory, nothing_expected=False):
         paths = [_manifest.FILENAME, ".gitignore", "plugins/" + directory]
@@ -134,7 +131,7 @@ class Applier(object):
         staged = plan.staged
         self._carry_user_files(plan, target, staged)
         if plan.source in ("registry", "git"):
-            with open(os.path.join(staged, _plan.REF_FILE), "w") as handle:
+            with open(os.path.join(staged, _plugin_files.REF_FILE), "w") as handle:
                 handle.write(plan.target_ref + "\n")
         if plan.action == "add":
             self.state.setdefault("in_flight", [])
@@ -144,22 +141,15 @@ class Applier(object):
             # Recorded before anything moves: a run killed between the swap and the end of the
             # install leaves files that look converged, and only this makes the next run install.
             self.state.setdefault("pending_install", {})[plan.directory] = True
-        message = {"add": _git.msg_add(plan.name), "upgrade": _git.msg_upgrade(plan.name),
-                   "downgrade": _msg_downgrade(plan.name)}.get(plan.action, "Restore plugin '%s'" % plan.name)
+        message = {"add": _git.msg_add, "upgrade": _git.msg_upgrade, "downgrade": _git.msg_downgrade,
+                   "resync": _git.msg_restore}[plan.action](plan.name)
         self._remember_commit(message, plan.directory)
         self._save_state()
         _fs.swap_tree(staged, target, self.trash)
         plan.staged = None
         if plan.action == "add" and plan.source == "local":
             self._write_gitignore(_gitignore.add_exemption, plan.directory)
-        if plan.action == "add":
-            entry = _manifest.make_entry(plan.name, plan.directory, plan.source, plan.target_ref,
-                                         plan.item.get("url") if plan.source == "git" else None)
-            self.manifest = _manifest.with_entry(self.manifest, entry)
-        elif plan.action in ("upgrade", "downgrade"):
-            entry = copy.deepcopy(_manifest.find_entry(self.manifest, plan.directory) or plan.entry)
-            entry["source"]["ref"] = plan.target_ref
-            self.manifest = _manifest.with_entry(self.manifest, entry)
+        self.manifest = _manifest.apply_change(self.manifest, plan.manifest_change())
         self._save_manifest()
         if plan.action == "add":
             self.state["in_flight"] = [d for d in self.state["in_flight"] if d != plan.directory]
@@ -170,8 +160,7 @@ class Applier(object):
 
     def _carry_user_files(self, plan, target, staged):
         """custom/ and .env survive every change; everything else comes from the source."""
-        if os.path.isdir(os.path.join(target, "custom")) and not os.path.lexists(os.path.join(staged, "custom")):
-            shutil.copytree(os.path.join(target, "custom"), os.path.join(staged, "custom"), symlinks=True)
+        _plugin_files.carry_custom(target, staged)
         env_target = os.path.join(staged, ".env")
         if plan.env is not None:
             _envfile.write_file(env_target, plan.env[0])
@@ -179,8 +168,9 @@ class Applier(object):
             shutil.copy2(os.path.join(target, ".env"), env_target)
 
     # -- lifecycle --------------------------------------------------------------------
-    def _secrets(self, target):
-        return [v for v in _lifecycle.read_env(target).values() if len(v) >= 3]
+    def _lifecycle(self, spec, key, target, directory):
+        return _lifecycle.run(self.shell, spec, key, target, self.environ,
+                              log=_lifecycle.log_path(self.home, directory, key))
 
     def _install(self, plan, target):
         pending = self.state.setdefault("pending_install", {})
@@ -188,10 +178,10 @@ class Applier(object):
             pending[plan.directory] = True
             self._save_state()
             plan.errors.append(
-                "Missing required environment variables for '%s': %s. Set them with atk.core.atk_env (or this plugin's "
-                "env option) and re-run; the install will be retried." % (plan.name, ", ".join(plan.missing_env)))
+                _lifecycle.missing_message(plan.name, plan.missing_env)[:-1] + ". Set them with atk.core.atk_env (or "
+                "this plugin's env option) and re-run; the install will be retried.")
             return
-        outcome = _lifecycle.run(self.lifecycle_run, plan.spec, "install", target)
+        outcome = self._lifecycle(plan.spec, "install", target, plan.directory)
         if outcome is None:
             plan.install = "not defined"
             pending.pop(plan.directory, None)
@@ -199,7 +189,7 @@ class Applier(object):
             plan.install = "failed"
             pending[plan.directory] = True
             plan.errors.append("Install failed for plugin '%s' (exit code %d): %s" % (
-                plan.name, outcome[0], _lifecycle.tail(outcome[2] or outcome[1], self._secrets(target)).strip()))
+                plan.name, outcome[0], outcome[1].strip()))
         else:
             plan.install = "ran"
             pending.pop(plan.directory, None)
@@ -209,17 +199,17 @@ class Applier(object):
     def _remove(self, plan):
         target = _home.plugin_dir(self.home, plan.directory)
         if os.path.isdir(target) and self.lifecycle and not plan.orphan:
-            spec = _plan._try_load(target)
+            spec = _plugin_files.try_load(target)
             if spec is None and not self.force:
                 raise AtkError("Cannot remove plugin '%s': its plugin.yaml is invalid, so its uninstall command "
                                "cannot run." % plan.name, hint="Fix the plugin.yaml, or set force=true to delete it anyway.")
             if spec is not None:
-                stopped = _lifecycle.run(self.lifecycle_run, spec, "stop", target)
+                stopped = self._lifecycle(spec, "stop", target, plan.directory)
                 if stopped is not None and stopped[0] != 0:
                     plan.warnings.append("stop failed (exit code %d); continuing" % stopped[0])
-                outcome = _lifecycle.run(self.lifecycle_run, spec, "uninstall", target)
+                outcome = self._lifecycle(spec, "uninstall", target, plan.directory)
                 if outcome is not None and outcome[0] != 0:
-                    detail = _lifecycle.tail(outcome[2] or outcome[1], self._secrets(target)).strip()
+                    detail = outcome[1].strip()
                     if not self.force:
                         raise AtkError("Uninstall failed for '%s' (exit code %d). Plugin was NOT removed: %s" % (
                             plan.name, outcome[0], detail), hint="Fix the issue and retry, or set force=true to remove anyway.")
@@ -233,8 +223,8 @@ class Applier(object):
             return
         if plan.source == "local":
             self._write_gitignore(_gitignore.remove_exemption, plan.directory)
-        self.manifest = _manifest.without_entry(self.manifest, plan.directory)
-        _manifest.save_manifest(self.home, self.manifest)
+        self.manifest = _manifest.apply_change(self.manifest, plan.manifest_change())
+        self._save_manifest()
         self.state.setdefault("pending_install", {}).pop(plan.directory, None)
         self._save_state()
         self._commit(_git.msg_remove(plan.name), plan.directory)

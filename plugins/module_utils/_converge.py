@@ -12,33 +12,14 @@ from __future__ import annotations
 import os
 import tempfile
 
-from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _apply
 from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _plan
-
-
-def default_cache_dir(environ=None):
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "atk-core")
-
-
-def require_home(home, check_mode):
-    """atk's validation, with the repair a clone needs; a missing home is empty in check mode."""
-    if not os.path.lexists(home) and check_mode:
-        return False
-    errors = _home.validate_home(home)
-    if errors and not (_home.is_repairable(home) and check_mode):
-        if _home.is_repairable(home):
-            _home.repair(home)
-        else:
-            raise AtkError("ATK Home not initialized at %s: %s." % (home, "; ".join(errors)),
-                           hint="Create it first with atk.core.atk_home (or atk init).")
-    return True
+from ansible_collections.atk.core.plugins.module_utils import _sources
 
 
 def _summary(manifest):
@@ -73,17 +54,14 @@ def _diffs(home, before, after, plans):
 
 
 def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
-                     registry_url=_plan.DEFAULT_REGISTRY_URL, force=False, lifecycle=True, cache_dir=None,
+                     registry_url=None, force=False, lifecycle=True, cache_dir=None,
                      lock_timeout=600, check_mode=False, want_diff=False, environ=None):
     """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``)."""
     home = _home.resolve_home(home, environ)
-    items = [_plan.normalize_item(item, default_state) for item in items]
-    sources = _plan.Sources(run, cache_dir or default_cache_dir(environ), registry_url)
-    exists = require_home(home, check_mode)
-    lock = _fs.HomeLock(home, timeout=lock_timeout, shared=check_mode) if exists else None
-    if lock is not None:
-        lock.__enter__()
-    try:
+    items = [_desired.normalize_item(item, default_state) for item in items]
+    sources = _sources.Sources(run, cache_dir, registry_url, environ)
+    exists = _home.require(home, check_mode)
+    with _home.lock(home, timeout=lock_timeout, shared=check_mode):
         if exists and not check_mode:
             _fs.clean_temp_leftovers(os.path.join(home, "plugins"))
             # A run killed between the two renames of a swap left the old plugin folder (the
@@ -97,8 +75,7 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
             stage_root = tempfile.mkdtemp(prefix="atk-core-check-")
         else:
             work = os.path.join(_home.state_dir(home), "tmp")
-            if not os.path.isdir(work):
-                os.makedirs(work)
+            _fs.makedirs(work)
             stage_root = tempfile.mkdtemp(prefix="stage-", dir=work)
         try:
             planner = _plan.Planner(home, sources, stage_root, lifecycle=lifecycle, force=force, environ=environ,
@@ -108,7 +85,7 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
             after = _plan.manifest_after(before, plans)
             warnings = []
             if not check_mode:
-                applier = _apply.Applier(home, _git.Git(run, git_path), run, before, planner.state,
+                applier = _apply.Applier(home, _git.Git(run, git_path), before, planner.state,
                                          trash=os.path.join(_home.state_dir(home), "tmp", "trash"),
                                          lifecycle=lifecycle, force=force, environ=environ)
                 applier.apply(plans)
@@ -118,9 +95,6 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
             _fs.remove_tree(stage_root)
             if exists and not check_mode:
                 _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
-    finally:
-        if lock is not None:
-            lock.__exit__(None, None, None)
     results = [plan.result() for plan in plans]
     for plan in plans:
         warnings.extend("%s: %s" % (plan.directory or plan.item.get("name"), w) for w in plan.warnings)

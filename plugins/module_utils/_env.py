@@ -20,10 +20,12 @@ from __future__ import annotations
 import os
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _dotenv
 from ansible_collections.atk.core.plugins.module_utils import _envfile
-from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _spec
 
 ENV_FILE = ".env"
 HIDDEN = "<hidden>"
@@ -31,29 +33,6 @@ HIDDEN = "<hidden>"
 
 # ---------------------------------------------------------------------------------------------
 # Pure helpers (unit-tested without files)
-
-
-def normalize_values(values):
-    """Validate names and turn the ``values`` option into {NAME: str}.
-
-    Integers and floats become their text (``8080`` -> ``"8080"``). Booleans and None are
-    refused: YAML turns ``yes``/``true``/``~`` into them and the text meant is ambiguous.
-    """
-    result = {}
-    for key, value in (values or {}).items():
-        _envfile.validate_name(key)
-        if isinstance(value, bool):
-            raise AtkError("The value of %s is a boolean, not text." % key,
-                           hint='Quote it in YAML (for example "true" or "1") to say exactly what to write.', key=key)
-        if value is None:
-            raise AtkError("The value of %s is null." % key,
-                           hint="Use an empty string to set it empty, or state=absent to remove it.", key=key)
-        if isinstance(value, (int, float)):
-            value = str(value)
-        if not isinstance(value, str):
-            raise AtkError("The value of %s must be text, not %s." % (key, type(value).__name__), key=key)
-        result[key] = value
-    return result
 
 
 def spec_vars(spec):
@@ -97,7 +76,7 @@ def desired_changes(text, variables, values=None, state="present", keys=None, ex
     set_map = dict(values)
     keep = set(values)
     if defaults:
-        current = _envfile.values(text, environ=os.environ if environ is None else environ)
+        current = _dotenv.values(text, environ=os.environ if environ is None else environ)
         for var in variables:
             if not var.get("default"):
                 continue
@@ -107,22 +86,15 @@ def desired_changes(text, variables, values=None, state="present", keys=None, ex
                 set_map[var["name"]] = var["default"]
     remove = []
     if exclusive:
-        for key in _envfile.names(text):
+        for key in _dotenv.names(text):
             if key not in keep and key not in remove:
                 remove.append(key)
     return set_map, remove
 
 
-def missing_required(variables, text, environ=None):
-    """atk's ``check_required_env_vars``: required names neither in .env (any value) nor in the environment."""
-    environ = os.environ if environ is None else environ
-    in_file = _envfile.values(text or "", environ=environ)
-    return [v["name"] for v in variables if v["required"] and v["name"] not in in_file and v["name"] not in environ]
-
-
 def key_order(text):
     """Names atk sees as set, in file order."""
-    return list(_envfile.values(text or "", environ={}))
+    return list(_dotenv.values(text or "", environ={}))
 
 
 def masked(text, changed=()):
@@ -179,7 +151,6 @@ def _locate(home, plugin, check_mode, warnings):
 
 
 def _load_spec(directory, needed):
-    from ansible_collections.atk.core.plugins.module_utils import _spec
     try:
         return _spec.load_plugin(directory)
     except AtkError as exc:
@@ -206,11 +177,11 @@ def converge_env(home=None, plugin=None, values=None, state="present", keys=None
         raise AtkError("defaults applies to state=present only.")
     if state == "present" and keys:
         raise AtkError("keys is used with state=absent only (list the names to remove).")
-    desired = normalize_values(values) if state == "present" else dict(values or {})
+    desired = _envfile.normalize_values(values) if state == "present" else dict(values or {})
     home = _home.resolve_home(home, environ)
     warnings = []
 
-    with _fs.HomeLock(home, timeout=lock_timeout, shared=check_mode):
+    with _home.lock(home, timeout=lock_timeout, shared=check_mode):
         entry, directory = _locate(home, plugin, check_mode, warnings)
         spec = None
         if directory is not None:
@@ -230,7 +201,9 @@ def converge_env(home=None, plugin=None, values=None, state="present", keys=None
         if changed and not check_mode:
             _envfile.write_file(path, new_text, temp_dir=_home.state_dir(home))
 
-    missing = missing_required(variables, new_text, environ) if spec is not None else []
+    environ_now = os.environ if environ is None else environ
+    missing = _lifecycle.missing_required(spec, _dotenv.values(new_text, environ=environ_now), environ_now) \
+        if spec is not None else []
     result = {
         "changed": changed,
         "path": path,

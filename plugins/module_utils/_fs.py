@@ -11,13 +11,11 @@ writes goes through a temporary file in the same directory plus ``rename``.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import os
 import shutil
 import stat
 import tempfile
-import time
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
@@ -56,21 +54,27 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
-def atomic_write(path, data, mode=0o644, temp_dir=None):
-    """Write ``data`` (bytes or str) to ``path`` atomically with ``mode``.
+def atomic_write(path, data, mode=0o644, temp_dir=None, suffix="", keep_owner=False, follow_symlinks=False):
+    """Write ``data`` (bytes or str) to ``path`` atomically with ``mode``: the ONE writer.
 
-    The temporary file is created with the final mode from the start (never
-    world-readable first), fsynced, then renamed over the target.
-    Returns True when the bytes changed, False when the file already held them
-    (then it is left untouched, mtime included).
+    The temporary file is created with the final mode from the start (never world-readable
+    first), fsynced, then renamed over the target. Returns True when the bytes (or the mode)
+    changed, False when the file already held them (then it is left untouched, mtime included).
 
-    ``temp_dir`` (a directory on the same filesystem, e.g. ``<home>/.git/atk-core``)
-    keeps the temporary file out of the target's directory, so a run killed before
-    the rename leaves nothing in a home's working tree for atk's ``git add -A``; when
-    it is missing or on another filesystem the target's directory is used.
+    ``temp_dir`` (a directory on the same filesystem, e.g. ``<home>/.git/atk-core``) keeps the
+    temporary file out of the target's directory, so a run killed before the rename leaves
+    nothing in a home's working tree for atk's ``git add -A``; when it is missing or on another
+    filesystem the target's directory is used. ``suffix`` ends the temporary name (``.env``
+    keeps a leftover git-ignored by the home's secrets block); leftovers of earlier killed runs
+    with that suffix are removed first. ``follow_symlinks`` writes through a symlink at ``path``
+    to its target (else the link itself is replaced).
+    ``keep_owner``: when running as root, the file keeps the owner it had (a new file gets the
+    owner of the nearest existing folder above it), so the user it belongs to can still read it.
     """
     if not isinstance(data, bytes):
         data = data.encode("utf-8")
+    if follow_symlinks:
+        path = os.path.realpath(path)
     current = read_bytes(path)
     if current == data:
         try:
@@ -80,9 +84,13 @@ def atomic_write(path, data, mode=0o644, temp_dir=None):
         except OSError:
             pass
         return False
-    directory = os.path.dirname(os.path.abspath(path))
+    owner = owner_of(path) if keep_owner else None
+    directory = os.path.dirname(path)
     where = temp_dir_for(path, temp_dir)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=where)
+    if suffix:
+        for folder in sorted(set([directory, where])):
+            _remove_leftovers(folder, suffix)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=where)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
@@ -95,7 +103,64 @@ def atomic_write(path, data, mode=0o644, temp_dir=None):
             os.unlink(tmp)
         raise
     _fsync_dir(directory)
+    chown_like(path, owner)
     return True
+
+
+def _remove_leftovers(folder, suffix):
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(TEMP_PREFIX) and name.endswith(suffix):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass
+
+
+def owner_of(path):
+    """(uid, gid) of ``path`` or of its nearest existing ancestor; None when none can be read."""
+    while path and not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_uid, info.st_gid
+
+
+def chown_like(path, owner):
+    """When running as root, give ``path`` (what atk.core created) to ``owner``."""
+    if owner is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    info = os.lstat(path)
+    if (info.st_uid, info.st_gid) != owner:
+        os.lchown(path, owner[0], owner[1])
+
+
+def makedirs(directory, mode=0o700, keep_owner=False):
+    """``os.makedirs(directory, exist_ok=True)``; with ``keep_owner`` (as root) each folder made
+    belongs to the owner of the nearest folder that already existed."""
+    if not keep_owner:
+        os.makedirs(directory, mode, exist_ok=True)
+        return
+    owner = owner_of(directory)
+    missing = []
+    path = directory
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, mode)
+        except FileExistsError:
+            continue
+        chown_like(path, owner)
 
 
 def temp_dir_for(path, temp_dir=None):
@@ -261,55 +326,37 @@ def tree_files(root, skip_top=()):
     return result
 
 
-class HomeLock(object):
-    """Serialises atk.core runs on one home: an exclusive ``flock``.
+# -- trees from elsewhere (plugin sources) ------------------------------------------------
 
-    The lock file lives in ``<home>/.git/atk-core/lock`` (never in the tracked tree);
-    before the home exists (init, clone) it lives in the system temp directory, keyed
-    by the home's real path.
-    """
+def inside(path, root):
+    path = os.path.normpath(path)
+    root = os.path.normpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
-    def __init__(self, home, timeout=600.0, shared=False):
-        self.home = os.path.abspath(home)
-        self.timeout = timeout
-        self.shared = shared
-        self._fd = None
 
-    def _lock_path(self):
-        git_dir = os.path.join(self.home, ".git")
-        if os.path.isdir(git_dir):
-            state = os.path.join(git_dir, "atk-core")
-            # Created before the lock is held: concurrent runs race here.
-            os.makedirs(state, exist_ok=True)
-            return os.path.join(state, "lock")
-        key = hashlib.sha256(os.path.realpath(self.home).encode("utf-8")).hexdigest()[:16]
-        return os.path.join(tempfile.gettempdir(), "atk-core-%d-%s.lock" % (os.getuid(), key))
+def check_tree(root, label):
+    """Refuse symlinks leaving ``root`` and special files; ``label`` names the folder in errors."""
+    root = os.path.abspath(root)
+    root_real = os.path.realpath(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root)
+            mode = os.lstat(full).st_mode
+            if stat.S_ISLNK(mode):
+                target = os.readlink(full)
+                if (os.path.isabs(target) or not inside(os.path.join(dirpath, target), root)
+                        or not inside(os.path.realpath(full), root_real)):
+                    raise AtkError("Refusing symlink '%s' in %s: it points outside the plugin folder (-> %s)."
+                                   % (rel, label, target),
+                                   hint="Only symlinks to files inside the plugin folder are allowed.")
+            elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise AtkError("Refusing '%s' in %s: not a regular file, directory or symlink." % (rel, label))
 
-    def __enter__(self):
-        path = self._lock_path()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        flags = (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
-        deadline = time.time() + self.timeout
-        delay = 0.02
-        while True:
-            try:
-                fcntl.flock(self._fd, flags)
-                return self
-            except (IOError, OSError) as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-            if time.time() >= deadline:
-                os.close(self._fd)
-                self._fd = None
-                raise AtkError(
-                    "Another atk.core run has held the lock on %s for more than %d seconds." % (self.home, self.timeout),
-                    hint="Wait for it to finish, or raise lock_timeout.")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
 
-    def __exit__(self, *exc_info):
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-        return False
+def copy_tree(src, dst):
+    """Copy ``src`` to the new directory ``dst``: modes kept (copy2), symlinks as symlinks."""
+    try:
+        shutil.copytree(src, dst, symlinks=True)
+    except (shutil.Error, OSError) as exc:
+        raise AtkError("Could not copy %s to %s: %s" % (src, dst, exc))

@@ -11,9 +11,9 @@ modules can pass ``AnsibleModule.run_command`` and unit tests a fake.
 from __future__ import annotations
 
 import os
-import subprocess
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils._proc import subprocess_runner
 
 # atk forces this identity through the environment, so hooks and signing still apply.
 ATK_IDENTITY = {
@@ -23,8 +23,9 @@ ATK_IDENTITY = {
     "GIT_COMMITTER_EMAIL": "atk@localhost",
 }
 
-# Never let git wait for a password on a terminal nobody watches.
-BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+# Never let git (or a credential manager) wait for a human; C messages so stderr can be
+# classified in any locale. Every git atk.core runs gets this.
+BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "Never", "LC_ALL": "C"}
 
 MSG_INIT = "Initialize ATK Home"
 
@@ -41,16 +42,17 @@ def msg_upgrade(name):
     return "Upgrade plugin '%s'" % name
 
 
+# atk.core's own: atk has no downgrade, and atk install restores files without a commit.
+def msg_downgrade(name):
+    return "Downgrade plugin '%s'" % name
+
+
+def msg_restore(name):
+    return "Restore plugin '%s'" % name
+
+
 MSG_DOCTOR = "atk doctor: keep secrets out of git"
 NO_REMOTE_WARNING = "auto_push enabled but no remote configured. Run: atk git remote add origin <url>"
-
-
-def subprocess_runner(argv, cwd=None, env_update=None, data=None):
-    """A plain ``subprocess`` runner with the same contract as the modules' runner."""
-    env = dict(os.environ)
-    env.update(env_update or {})
-    proc = subprocess.run(argv, cwd=cwd, env=env, input=data, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def first_line(text):

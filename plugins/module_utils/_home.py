@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _lock
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _gitignore
 from ansible_collections.atk.core.plugins.module_utils import _manifest
@@ -57,6 +60,22 @@ def repair(home):
     return done
 
 
+def require(home, check_mode=False):
+    """atk's validation, with the repair a clone needs. True when the home exists; a missing
+    home is False in check mode (an empty one is predicted), an AtkError otherwise."""
+    if not os.path.lexists(home) and check_mode:
+        return False
+    errors = validate_home(home)
+    if errors == ["Missing plugins/ directory"]:
+        if not check_mode:
+            repair(home)
+        return True
+    if errors:
+        raise AtkError("ATK Home not initialized at %s: %s." % (home, "; ".join(errors)),
+                       hint="Create it first with atk.core.atk_home (or atk init).")
+    return True
+
+
 def state_dir(home):
     """atk.core's own per-home state, inside .git so atk never stages or compares it."""
     return os.path.join(home, ".git", "atk-core")
@@ -64,6 +83,37 @@ def state_dir(home):
 
 def plugin_dir(home, directory):
     return os.path.join(home, "plugins", directory)
+
+
+class _NoLock(object):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+def lock(home, timeout=600, shared=False):
+    """The lock that serialises atk.core runs on ``home`` (shared for check mode).
+
+    It lives in ``<home>/.git/atk-core/lock``, never in the tracked tree. Before the home has a
+    ``.git`` (init, clone), a real run locks a file in the system temp directory keyed by the
+    home's real path and deletes it at the end; a check-mode run of a missing home writes
+    nothing and so takes no lock.
+    """
+    home = os.path.abspath(home)
+    message = "Another atk.core run has held the lock on %s for more than %d seconds." % (home, timeout)
+    hint = "Wait for it to finish, or raise lock_timeout."
+    if os.path.isdir(os.path.join(home, ".git")):
+        directory = state_dir(home)
+        # Created before the lock is held: concurrent runs race here.
+        os.makedirs(directory, exist_ok=True)
+        return _lock.FileLock(os.path.join(directory, "lock"), timeout, message, hint, shared=shared)
+    if shared:
+        return _NoLock()
+    key = hashlib.sha256(os.path.realpath(home).encode("utf-8")).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), "atk-core-%d-%s.lock" % (os.getuid(), key))
+    return _lock.FileLock(path, timeout, message, hint, remove=True)
 
 
 def check_init_target(home):
@@ -104,243 +154,3 @@ def init_home(home, git):
         os.rename(work, home)  # rename(2) also replaces an empty directory
     finally:
         _fs.remove_tree(work)
-
-
-def _redact(url):
-    """Drop ``user:password@`` from a URL before it appears in any output."""
-    if not url or "://" not in url or "@" not in url.split("://", 1)[1].split("/", 1)[0]:
-        return url
-    scheme, rest = url.split("://", 1)
-    return scheme + "://" + rest.split("@", 1)[1]
-
-
-def describe(home, git):
-    """What the home looks like now (before/after of atk_home). Never holds a secret."""
-    info = {"path": home, "exists": os.path.isdir(home), "valid": False, "errors": [], "head": None,
-            "branch": None, "remote_url": None, "config": None, "plugins": []}
-    if not info["exists"]:
-        return info
-    info["errors"] = validate_home(home)
-    info["valid"] = not info["errors"]
-    if os.path.isdir(os.path.join(home, ".git")):
-        info["head"] = git.head(home)
-        rc, out, dummy = git.run(["branch", "--show-current"], cwd=home, check=False)
-        info["branch"] = out.strip() or None if rc == 0 else None
-        info["remote_url"] = _redact(git.remote_url(home))
-    if os.path.isfile(_manifest.manifest_path(home)):
-        try:
-            manifest = _manifest.load_manifest(home)
-        except AtkError as exc:
-            info["errors"].append(str(exc))
-            info["valid"] = False
-        else:
-            info["config"] = dict(manifest["config"])
-            info["plugins"] = [entry["directory"] for entry in manifest["plugins"]]
-    return info
-
-
-def _upstream(git, home):
-    """(remote, branch) the current branch tracks, or None."""
-    rc, out, dummy = git.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], cwd=home, check=False)
-    if rc != 0 or "/" not in out.strip():
-        return None
-    remote, branch = out.strip().split("/", 1)
-    return remote, branch
-
-
-def _is_ancestor(git, home, older, newer):
-    rc, dummy, dummy2 = git.run(["merge-base", "--is-ancestor", older, newer], cwd=home, check=False)
-    return rc == 0
-
-
-def _remote_head(git, home, remote, branch):
-    dummy, out, dummy2 = git.run(["ls-remote", "--", remote, "refs/heads/" + branch], cwd=home)
-    fields = out.split()
-    return fields[0] if fields else None
-
-
-def converge_home(home, git, check_mode=False, state="present", repo=None, remote_url=None, update=False,
-                  config=None, push=False, force=False):
-    """Bring the home to the asked state. Returns (actions, warnings); check mode writes nothing.
-
-    ``actions`` is the list of what was (or would be) done, each a dict with ``action``
-    (init, clone, repair, remote, update, config, push, remove) and details.
-    """
-    actions = []
-    warnings = []
-    if state == "absent":
-        if not os.path.lexists(home):
-            return actions, warnings
-        if not force:
-            raise AtkError("Refusing to delete the ATK home %s: it holds every plugin's files, custom/ and .env secrets." % home,
-                           hint="Set force=true to delete it.")
-        actions.append({"action": "remove", "path": home})
-        if not check_mode:
-            _fs.remove_tree(home)
-        return actions, warnings
-
-    exists = check_init_target(home)
-    fresh = False
-    if not exists:
-        fresh = True
-        if repo:
-            # A clone always needs plugins/ created (git keeps no empty folder): that is part of
-            # the clone, so check mode and the real run report the same single action.
-            actions.append({"action": "clone", "repo": _redact(repo)})
-            if check_mode:
-                return actions, warnings  # nothing more can be known before the clone exists
-            _clone(git, repo, home)
-            repair(home)
-        else:
-            actions.append({"action": "init"})
-            if not check_mode:
-                init_home(home, git)
-    if os.path.isdir(home) and not os.path.isdir(os.path.join(home, "plugins")):
-        actions.append({"action": "repair", "create": "plugins/"})
-        if not check_mode:
-            repair(home)
-    if check_mode and fresh:
-        home_exists = False
-    else:
-        home_exists = True
-
-    if remote_url and (home_exists or fresh):
-        current = None if (check_mode and fresh) else git.remote_url(home)
-        if current != remote_url:
-            actions.append({"action": "remote", "name": "origin", "from": _redact(current), "to": _redact(remote_url)})
-            if not check_mode:
-                if current is None:
-                    git.run(["remote", "add", "--", "origin", remote_url], cwd=home)
-                else:
-                    git.run(["remote", "set-url", "--", "origin", remote_url], cwd=home)
-
-    if update and home_exists and not fresh:
-        _update(git, home, check_mode, actions)
-
-    if config and (home_exists or fresh):
-        base = _manifest.initial_manifest() if (check_mode and fresh) else _manifest.load_manifest(home)
-        wanted = dict(base["config"])
-        for key in ("auto_commit", "auto_push"):
-            if config.get(key) is not None:
-                wanted[key] = bool(config[key])
-        if wanted != base["config"]:
-            actions.append({"action": "config", "from": dict(base["config"]), "to": wanted})
-            if not check_mode:
-                manifest = dict(base)
-                manifest["config"] = wanted
-                _manifest.save_manifest(home, manifest)
-                if wanted["auto_commit"]:
-                    git.commit(home, "Update ATK config", paths=[_manifest.FILENAME])
-                    if wanted["auto_push"]:
-                        warnings.extend(git.auto_push(home))
-
-    if push and home_exists and not (check_mode and fresh):
-        _push(git, home, check_mode, actions, warnings)
-    return actions, warnings
-
-
-def _clone(git, repo, home):
-    if repo.startswith("-") or "::" in repo.split("/", 1)[0]:
-        raise AtkError("Refusing the home repository URL %s: it looks like an option or a remote-helper transport." % _redact(repo))
-    parent = os.path.dirname(home)
-    if not os.path.isdir(parent):
-        os.makedirs(parent)
-    work = os.path.join(parent, _fs.TEMP_PREFIX + "clone-" + os.path.basename(home))
-    _fs.remove_tree(work)
-    try:
-        rc, dummy, err = git.run(["clone", "-q", "--", repo, work], check=False)
-        if rc != 0:
-            raise AtkError("Cannot clone the ATK home repository %s: %s" % (_redact(repo), _git.first_line(err)),
-                           hint="Check the URL, your credentials and your network connection.")
-        if not os.path.isfile(os.path.join(work, _manifest.FILENAME)):
-            raise AtkError("The repository %s is not an ATK home: it has no manifest.yaml." % _redact(repo),
-                           hint="Point repo at a repository made by atk init / atk.core.atk_home.")
-        os.rename(work, home)
-    finally:
-        _fs.remove_tree(work)
-
-
-def _update(git, home, check_mode, actions):
-    upstream = _upstream(git, home)
-    if upstream is None:
-        raise AtkError("Cannot update %s: its branch tracks no remote branch." % home,
-                       hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update." % home)
-    remote, branch = upstream
-    head = git.head(home)
-    remote_sha = _remote_head(git, home, remote, branch)
-    if remote_sha is None or remote_sha == head:
-        return
-    known = git.run(["cat-file", "-e", remote_sha + "^{commit}"], cwd=home, check=False)[0] == 0
-    if known and head and _is_ancestor(git, home, remote_sha, head):
-        return  # the remote is behind us: nothing to pull
-    actions.append({"action": "update", "from": head, "to": remote_sha, "remote": "%s/%s" % (remote, branch)})
-    if check_mode:
-        return
-    git.run(["fetch", "-q", "--", remote, branch], cwd=home)
-    rc, dummy, err = git.run(["merge", "--ff-only", "-q", "FETCH_HEAD"], cwd=home, check=False)
-    if rc != 0:
-        raise AtkError("Cannot fast-forward %s to %s/%s: %s" % (home, remote, branch, _git.first_line(err)),
-                       hint="The home has local commits or changes the remote does not have; reconcile them with git and re-run.")
-    repair(home)
-
-
-def _push(git, home, check_mode, actions, warnings):
-    upstream = _upstream(git, home)
-    if upstream is None:
-        if git.remote_url(home) is None:
-            warnings.append("push requested but the home has no remote; set remote_url.")
-            return
-        rc, out, dummy = git.run(["branch", "--show-current"], cwd=home, check=False)
-        branch = out.strip()
-        actions.append({"action": "push", "remote": "origin", "branch": branch})
-        if not check_mode:
-            git.run(["push", "-q", "-u", "--", "origin", branch], cwd=home)
-        return
-    rc, out, dummy = git.run(["rev-list", "--count", "@{upstream}..HEAD"], cwd=home, check=False)
-    ahead = int(out.strip() or 0) if rc == 0 else 0
-    if ahead:
-        actions.append({"action": "push", "remote": upstream[0], "branch": upstream[1], "commits": ahead})
-        if not check_mode:
-            git.run(["push", "-q", "--", upstream[0], "HEAD:" + upstream[1]], cwd=home)
-
-
-def predict(before, actions):
-    """The ``after`` of a check-mode run, derived from ``before`` and the planned actions."""
-    after = dict(before)
-    for action in actions:
-        kind = action["action"]
-        if kind == "init":
-            after.update(exists=True, valid=True, errors=[], branch=after.get("branch"),
-                         config=_manifest.initial_manifest()["config"], plugins=[])
-        elif kind == "clone":
-            after.update(exists=True, valid=None, errors=[], remote_url=action["repo"])
-        elif kind == "repair":
-            after["errors"] = [e for e in after.get("errors") or [] if e != "Missing plugins/ directory"]
-            after["valid"] = not after["errors"] if after.get("valid") is not None else None
-        elif kind == "remote":
-            after["remote_url"] = action["to"]
-        elif kind == "update":
-            after["head"] = action["to"]
-        elif kind == "config":
-            after["config"] = dict(action["to"])
-        elif kind == "remove":
-            after = {"path": before["path"], "exists": False, "valid": False, "errors": [], "head": None,
-                     "branch": None, "remote_url": None, "config": None, "plugins": []}
-    return after
-
-
-def _summary(info):
-    lines = ["path: %s" % info["path"], "exists: %s" % info["exists"], "valid: %s" % info["valid"]]
-    for key in ("head", "branch", "remote_url"):
-        if info.get(key):
-            lines.append("%s: %s" % (key, info[key]))
-    if info.get("config"):
-        lines.append("config: auto_commit=%s auto_push=%s" % (info["config"]["auto_commit"], info["config"]["auto_push"]))
-    for directory in info.get("plugins") or []:
-        lines.append("plugin: %s" % directory)
-    return "\n".join(lines) + "\n"
-
-
-def diff(before, after):
-    return {"before_header": "%s (before)" % before["path"], "after_header": "%s (after)" % after["path"],
-            "before": _summary(before), "after": _summary(after)}

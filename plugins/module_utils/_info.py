@@ -21,9 +21,10 @@ from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _mcp
-from ansible_collections.atk.core.plugins.module_utils import _plan
+from ansible_collections.atk.core.plugins.module_utils import _plugin_files
 from ansible_collections.atk.core.plugins.module_utils import _service
 from ansible_collections.atk.core.plugins.module_utils import _spec
+from ansible_collections.atk.core.plugins.module_utils import _urls
 
 SECTIONS = ("home", "plugins", "env", "service", "mcp", "hygiene")
 
@@ -31,11 +32,6 @@ IN_SYNC = "in sync"
 FILES_MISSING = "files missing"
 REF_MISMATCH = "ref mismatch"
 INVALID = "invalid"
-
-
-def _redact(url):
-    from ansible_collections.atk.core.plugins.module_utils import _sources
-    return _sources.redact_url(url)
 
 
 # -- home ---------------------------------------------------------------------------------
@@ -67,7 +63,7 @@ def home_facts(home, git):
     if remotes:
         url = git.remote_url(home, remotes[0])
         if url:
-            facts["remote"] = {"name": remotes[0], "url": _redact(url)}
+            facts["remote"] = {"name": remotes[0], "url": _urls.redact_url(url)}
     rc, out, dummy = git.run(["rev-list", "--left-right", "--count", "HEAD...@{upstream}"], cwd=home, check=False)
     parts = out.split() if rc == 0 else []
     if len(parts) == 2:
@@ -98,14 +94,14 @@ def plugin_facts(home, entry):
     """One manifest entry: where it comes from, which ref is on disk, its drift state."""
     directory = entry["directory"]
     plugin_dir = _home.plugin_dir(home, directory)
-    disk = _plan.disk_state(home, directory)
+    disk = _plugin_files.disk_state(home, directory)
     source = entry["source"]
     facts = {
         "name": entry["name"],
         "directory": directory,
         "path": plugin_dir,
         "source": source["type"],
-        "url": _redact(source["url"]) if source["url"] else None,
+        "url": _urls.redact_url(source["url"]) if source["url"] else None,
         "ref": source["ref"],
         "disk_ref": disk["ref"],
         "state": IN_SYNC,
@@ -204,7 +200,7 @@ def gather(home, git, sections=SECTIONS, only=None, reveal=False, shell=None, en
            sse_probe=_service.http_probe, port_probe=_service.port_listening):
     """The facts of atk_info. ``only`` restricts the plugins (atk's lookup; unknown -> AtkError)."""
     environ = os.environ if environ is None else environ
-    shell = shell or _service.Shell()
+    shell = shell or _lifecycle.Shell()
     sections = list(sections)
     result = {"home": home_facts(home, git)} if "home" in sections else {}
     for key in ("plugins", "orphans"):
@@ -266,7 +262,7 @@ def gather_locked(home, git, sections=SECTIONS, lock_timeout=600, **kwargs):
     git_dir = os.path.join(home, ".git")
     if not (os.path.isdir(git_dir) and os.access(git_dir, os.W_OK)):
         return gather(home, git, sections, **kwargs)
-    with _fs.HomeLock(home, timeout=lock_timeout, shared=True):
+    with _home.lock(home, timeout=lock_timeout, shared=True):
         return gather(home, git, sections, **kwargs)
 
 

@@ -18,6 +18,9 @@ import traceback
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _spec
+from ansible_collections.atk.core.plugins.module_utils import _validate
+from ansible_collections.atk.core.plugins.module_utils._schemas import MANIFEST_SCHEMA
 
 try:
     import yaml
@@ -30,21 +33,10 @@ except ImportError:
 SCHEMA_VERSION = "2026-02-06"
 FILENAME = "manifest.yaml"
 
-_TRUE = ("1", "on", "t", "true", "y", "yes")
-_FALSE = ("0", "off", "f", "false", "n", "no")
 
 
 def initial_manifest():
     return {"schema_version": SCHEMA_VERSION, "config": {"auto_commit": True, "auto_push": False}, "plugins": []}
-
-
-def _lax_bool(value):
-    """pydantic v2 lax bool coercion (the schema has already rejected anything else)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return bool(value)
-    return value.strip().lower() in _TRUE
 
 
 def normalize(data):
@@ -65,8 +57,8 @@ def normalize(data):
     return {
         "schema_version": data["schema_version"],
         "config": {
-            "auto_commit": _lax_bool(config.get("auto_commit", True)),
-            "auto_push": _lax_bool(config.get("auto_push", False)),
+            "auto_commit": _validate.truthy(config.get("auto_commit", True)),
+            "auto_push": _validate.truthy(config.get("auto_push", False)),
         },
         "plugins": plugins,
     }
@@ -74,10 +66,6 @@ def normalize(data):
 
 def parse_manifest(text, where=FILENAME):
     """Parse and validate manifest text; returns the normalised dict."""
-    # Imported here so this module's pure helpers stay importable without jsonschema.
-    from ansible_collections.atk.core.plugins.module_utils import _validate
-    from ansible_collections.atk.core.plugins.module_utils._schemas import MANIFEST_SCHEMA
-    from ansible_collections.atk.core.plugins.module_utils import _spec
     try:
         # _spec's parser refuses alias bombs and recursive aliases, which yaml.safe_load would
         # expand (or loop on) during validation.
@@ -136,6 +124,18 @@ def without_entry(manifest, directory):
     result = copy.deepcopy(manifest)
     result["plugins"] = [e for e in result["plugins"] if e["directory"] != directory]
     return result
+
+
+def apply_change(manifest, change):
+    """``manifest`` after one plan's change: ("put", entry), ("remove", directory) or None."""
+    if change is None:
+        return manifest
+    kind, what = change
+    if kind == "put":
+        return with_entry(manifest, what)
+    if kind == "remove":
+        return without_entry(manifest, what)
+    raise ValueError("unknown manifest change %r" % (kind,))
 
 
 def make_entry(name, directory, source_type, ref=None, url=None):

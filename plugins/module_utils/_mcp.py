@@ -17,17 +17,20 @@ PRIVATE to the collection. atk 0.4.0's ``generate_mcp_config(schema, plugin_dir,
 * stdio -> ``{"command", "args"?, "env"?, "timeout"?}``; sse/http -> ``{"type", "url", "env"?,
   "timeout"?}``; ``args``/``env`` are left out when empty and ``timeout`` when 0 or null.
 
-The masked view runs the same algorithm with every resolved value replaced by ``********``
-(``<NOT_SET>`` stays visible), so a secret substituted into ``args`` or ``endpoint`` is masked
-there too, and no real value is ever computed into it.
+The masked view runs the same algorithm with every secret value (:func:`_mask.secret_names`:
+declared ``secret``, or not declared at all) replaced by ``********`` (``<NOT_SET>`` stays
+visible), so a secret substituted into ``args`` or ``endpoint`` is masked there too, and no real
+secret is ever computed into it. Declared non-secret values (a URL, a port) stay readable.
 """
 
 from __future__ import annotations
 
 import os
 
+from ansible_collections.atk.core.plugins.module_utils import _mask
+
 NOT_SET = "<NOT_SET>"
-MASK = "********"
+MASK = _mask.MASK
 ATK_PLUGIN_DIR = "ATK_PLUGIN_DIR"
 
 
@@ -115,9 +118,10 @@ def build(spec, plugin_dir, env, identifier=None):
     return {identifier: inner}
 
 
-def masked_env(env, mask=MASK):
-    """``env`` with every value but ``<NOT_SET>`` replaced by ``mask``."""
-    return [(name, value if value == NOT_SET else mask) for name, value in env]
+def masked_env(env, spec, mask=MASK):
+    """``env`` with every secret value (but ``<NOT_SET>``) replaced by ``mask``."""
+    secret = set(_mask.secret_names(spec, [name for name, dummy in env]))
+    return [(name, mask if name in secret and value != NOT_SET else value) for name, value in env]
 
 
 def resolve(spec, plugin_dir, env_values, identifier=None):
@@ -135,7 +139,7 @@ def resolve(spec, plugin_dir, env_values, identifier=None):
         "identifier": identifier,
         "transport": spec["mcp"]["transport"],
         "revealed": build(spec, plugin_dir, env, identifier),
-        "masked": build(spec, plugin_dir, masked_env(env), identifier),
+        "masked": build(spec, plugin_dir, masked_env(env, spec), identifier),
         "missing": missing,
         "optional_unset": optional_unset,
         "sources": sources,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _validate
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
 
@@ -26,11 +28,9 @@ def make_runner(module):
 def require_libraries(module, yaml=True, jsonschema=True):
     """Fail with ``missing_required_lib`` when PyYAML or jsonschema are absent on the host."""
     if yaml:
-        from ansible_collections.atk.core.plugins.module_utils import _manifest
         if not _manifest.HAS_YAML:
             module.fail_json(msg=missing_required_lib("PyYAML"), exception=_manifest.YAML_IMPORT_ERROR)
     if jsonschema:
-        from ansible_collections.atk.core.plugins.module_utils import _validate
         if not _validate.HAS_JSONSCHEMA:
             module.fail_json(msg=missing_required_lib("jsonschema"), exception=_validate.JSONSCHEMA_IMPORT_ERROR)
 

@@ -17,273 +17,26 @@ run did not), ``none``.
 
 from __future__ import annotations
 
-import copy
-import json
 import os
-import re
-import shutil
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _desired
+from ansible_collections.atk.core.plugins.module_utils import _dotenv
+from ansible_collections.atk.core.plugins.module_utils import _envfile
 from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _lifecycle
+from ansible_collections.atk.core.plugins.module_utils import _local_source
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _names
+from ansible_collections.atk.core.plugins.module_utils import _plugin_files
 from ansible_collections.atk.core.plugins.module_utils import _spec
+from ansible_collections.atk.core.plugins.module_utils import _state
+from ansible_collections.atk.core.plugins.module_utils import _urls
 
-DEFAULT_REGISTRY_URL = "https://github.com/Svtoo/atk-registry"
-REF_FILE = ".atk-ref"
-SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-# Top-level names of a plugin folder that belong to the user, not to the plugin's source.
-LOCAL_NAMES = ("custom", ".env", REF_FILE)
-STATES = ("present", "latest", "absent")
-_REGISTRY_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-# -- atk.core's own per-home state (.git/atk-core/state.json) -------------------------
-
-def _state_path(home):
-    return os.path.join(_home.state_dir(home), "state.json")
-
-
-def load_state(home):
-    text = _fs.read_text(_state_path(home))
-    if not text:
-        return {"pending_install": {}}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        return {"pending_install": {}}
-    if not isinstance(data.get("pending_install"), dict):
-        data["pending_install"] = {}
-    return data
-
-
-def save_state(home, state):
-    directory = _home.state_dir(home)
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
-    _fs.atomic_write(_state_path(home), json.dumps(state, indent=1, sort_keys=True) + "\n", mode=0o600)
-
-
-# -- the home as it is -------------------------------------------------------------
-
-def read_ref(plugin_dir):
-    text = _fs.read_text(os.path.join(plugin_dir, REF_FILE))
-    return text.strip() if text else None
-
-
-def disk_state(home, directory):
-    """What is on disk for one plugin folder."""
-    path = _home.plugin_dir(home, directory)
-    has_spec = os.path.isfile(os.path.join(path, "plugin.yaml")) or os.path.isfile(os.path.join(path, "plugin.yml"))
-    return {"exists": os.path.isdir(path), "has_spec": has_spec, "ref": read_ref(path) if has_spec else None}
-
-
-# -- desired items -----------------------------------------------------------------
-
-def _check_arg(value, what):
-    if value is not None and (value.startswith("-") or "\0" in value or "\n" in value):
-        raise AtkError("Refusing %s %r: it starts with '-' or holds a control character." % (what, value))
-
-
-def normalize_item(raw, default_state="present"):
-    """Validate one desired plugin and infer its source the way atk does."""
-    item = {k: raw.get(k) for k in ("name", "source", "url", "path", "version", "state", "env")}
-    if not item["state"]:
-        # A pinned version is kept even when the run's default is latest (e.g. the upgrade playbook).
-        item["state"] = "present" if (item["version"] and default_state == "latest") else default_state
-    if item["state"] not in STATES:
-        raise AtkError("Unknown state %r for plugin %r; use one of %s." % (item["state"], item["name"], ", ".join(STATES)))
-    name = item["name"]
-    for key in ("name", "url", "version"):
-        _check_arg(item[key], key)
-    source = item["source"]
-    if source is None:
-        if item["path"]:
-            source = "local"
-        elif item["url"]:
-            source = "git"
-        elif name and item["state"] == "absent" and not _names.is_explicit_path(name) and not _names.is_git_url(name):
-            source = "any"  # atk's lookup: directory or display name, whatever the source
-        elif name:
-            source = _names.classify_source(name)
-            if source == "local":
-                item["path"] = name
-                item["name"] = None
-            elif source == "git":
-                item["url"] = name
-                item["name"] = None
-        else:
-            raise AtkError("A plugin needs a name, a url (git source) or a path (local source).")
-    item["source"] = source
-    if source == "any":
-        return item
-    if source == "registry":
-        if not name:
-            raise AtkError("A registry plugin needs its registry name in 'name'.")
-        if not _REGISTRY_NAME_RE.match(name):
-            raise AtkError("Invalid registry plugin name %r." % name,
-                           hint="Registry names are letters, digits, '.', '_' and '-' (as listed by atk.core.atk_registry).")
-    elif source == "git" and not item["url"] and item["state"] != "absent":
-        raise AtkError("Plugin %r has source git but no url." % name)
-    elif source == "local" and not item["path"] and item["state"] != "absent":
-        raise AtkError("Plugin %r has source local but no path." % name)
-    if source == "local" and item["version"]:
-        raise AtkError("Plugin %r is local: a version cannot be pinned for a local folder." % (name or item["path"]))
-    if source == "local" and item["state"] == "latest":
-        raise AtkError("Plugin '%s' is a local plugin and cannot be upgraded (state=latest)." % (name or item["path"]),
-                       hint="Use state=present for local plugins.")
-    if item["state"] == "latest" and item["version"]:
-        raise AtkError("Plugin %r: state=latest and a version contradict each other." % name,
-                       hint="Drop version to follow the source's HEAD, or use state=present with the version.")
-    if item["path"]:
-        item["path"] = os.path.abspath(os.path.expanduser(item["path"]))
-    if item["env"] is not None:
-        if not isinstance(item["env"], dict):
-            raise AtkError("Plugin %r: env must be a mapping of variable names to values." % name)
-        from ansible_collections.atk.core.plugins.module_utils import _env
-        item["env"] = _env.normalize_values(item["env"])
-    return item
-
-
-def _label(item):
-    return item.get("name") or item.get("url") or item.get("path")
-
-
-def _norm_url(url):
-    from ansible_collections.atk.core.plugins.module_utils import _sources
-    return _sources.normalize_git_url(url).rstrip("/")
-
-
-def _strip_git_suffix(url):
-    return url[:-4] if url.endswith(".git") else url
-
-
-def find_existing(manifest, item, local_spec=None):
-    """The manifest entry a desired item refers to, or None."""
-    source = item["source"]
-    if item["state"] == "absent" and item["name"]:
-        entry = _manifest.find_entry(manifest, item["name"])
-        if entry is not None:
-            return entry
-    if source == "registry":
-        directory = _names.sanitize_directory_name(item["name"])
-        for entry in manifest["plugins"]:
-            if entry["directory"] == directory:
-                return entry
-        return None
-    if source == "git" and item["url"]:
-        wanted = _strip_git_suffix(_norm_url(item["url"]))
-        for entry in manifest["plugins"]:
-            if entry["source"]["type"] == "git" and entry["source"]["url"] and \
-                    _strip_git_suffix(_norm_url(entry["source"]["url"])) == wanted:
-                return entry
-        return None
-    if source == "local" and local_spec is not None:
-        directory = _names.sanitize_directory_name(local_spec["name"])
-        for entry in manifest["plugins"]:
-            if entry["directory"] == directory:
-                return entry
-    return None
-
-
-class Sources(object):
-    """Every source of one run, each contacted at most once per thing it is asked.
-
-    Resolutions are memoised, so 20 registry plugins at one registry commit cost one
-    resolution and one fetch, not twenty.
-    """
-
-    def __init__(self, run, cache_root, registry_url=DEFAULT_REGISTRY_URL):
-        self.run = run
-        self.cache_root = cache_root
-        self.registry_url = registry_url
-        self._registries = {}
-        self._gits = {}
-        self._resolved = {}
-
-    def registry(self, url=None):
-        from ansible_collections.atk.core.plugins.module_utils import _sources
-        url = url or self.registry_url
-        if url not in self._registries:
-            self._registries[url] = _sources.RegistryCache(url, self.cache_root, self.run)
-        return self._registries[url]
-
-    def git(self, url):
-        from ansible_collections.atk.core.plugins.module_utils import _sources
-        key = _norm_url(url)
-        if key not in self._gits:
-            self._gits[key] = _sources.GitSource(url, self.cache_root, self.run)
-        return self._gits[key]
-
-    def source_for(self, kind, url=None):
-        return self.registry() if kind == "registry" else self.git(url)
-
-    def resolve(self, kind, url, version):
-        """A commit for ``version`` (None = the source's HEAD), asked once per run."""
-        source = self.source_for(kind, url)
-        key = (id(source), version)
-        if key not in self._resolved:
-            self._resolved[key] = source.resolve(version)
-        return self._resolved[key]
-
-    def network_calls(self):
-        sources = list(self._registries.values()) + list(self._gits.values())
-        return sum(getattr(s, "network_calls", 0) for s in sources)
-
-    def contacted(self):
-        urls = []
-        for source in list(self._registries.values()) + list(self._gits.values()):
-            urls.extend(source.contacted)
-        return urls
-
-
-def _file_changes(staged, current):
-    """[{path, status}] between a staged tree and the plugin folder on disk (user names skipped)."""
-    new = _fs.tree_files(staged, LOCAL_NAMES)
-    old = _fs.tree_files(current, LOCAL_NAMES) if current and os.path.isdir(current) else {}
-    changes = []
-    for path in sorted(set(new) | set(old)):
-        if path not in old:
-            changes.append({"path": path, "status": "added"})
-        elif path not in new:
-            changes.append({"path": path, "status": "removed"})
-        elif new[path] != old[path]:
-            changes.append({"path": path, "status": "modified"})
-    return changes
-
-
-def _bool(value):
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "on", "t", "true", "y", "yes")
-    return bool(value)
-
-
-def required_names(spec):
-    return [v["name"] for v in (spec or {}).get("env_vars") or [] if _bool(v.get("required"))]
-
-
-def _try_load(plugin_dir):
-    try:
-        return _spec.load_plugin(plugin_dir)
-    except AtkError:
-        return None
-
-
-def _check_custom(plugin_dir):
-    """custom/ is copied into every new version of the plugin and committed: it must be a real
-    folder whose symlinks stay inside it, or the files a symlink leads to (anywhere on the host)
-    would be copied into the home and its history."""
-    from ansible_collections.atk.core.plugins.module_utils import _sources
-    custom = os.path.join(plugin_dir, "custom")
-    if os.path.islink(custom):
-        raise AtkError("Refusing %s: it is a symlink (-> %s), and atk.core copies custom/ into the new version of the "
-                       "plugin and commits it." % (custom, os.readlink(custom)),
-                       hint="Make custom/ a real folder inside the plugin folder.")
-    if os.path.isdir(custom):
-        _sources._check_tree(custom, custom)
+# Actions that put new files in the plugin folder.
+PUT_ACTIONS = ("add", "resync", "upgrade", "downgrade")
 
 
 class PluginPlan(object):
@@ -319,10 +72,26 @@ class PluginPlan(object):
         return self.action not in (None, "none")
 
     def needs_fetch(self):
-        return self.action in ("add", "resync", "upgrade", "downgrade") and self.source in ("registry", "git")
+        return self.action in PUT_ACTIONS and self.source in ("registry", "git")
+
+    def manifest_change(self):
+        """What this plan does to manifest.yaml: ("put", entry), ("remove", directory) or None.
+
+        The one place the change is computed: the prediction (:func:`manifest_after`) and the
+        real run (``_apply``) both apply exactly this, with :func:`_manifest.apply_change`.
+        """
+        if self.action == "remove" and not self.orphan:
+            return ("remove", self.directory)
+        if self.action == "add":
+            return ("put", _manifest.make_entry(self.name, self.directory, self.source, self.target_ref,
+                                                self.item.get("url") if self.source == "git" else None))
+        if self.action in ("upgrade", "downgrade"):
+            entry = _manifest.make_entry(self.entry["name"], self.entry["directory"], self.entry["source"]["type"],
+                                         self.target_ref, self.entry["source"]["url"])
+            return ("put", entry)
+        return None
 
     def result(self):
-        from ansible_collections.atk.core.plugins.module_utils import _sources
         env = None
         if self.env is not None:
             env = {"added": self.env[1], "changed": self.env[2], "removed": self.env[3]}
@@ -330,7 +99,7 @@ class PluginPlan(object):
             "plugin": self.directory,
             "name": self.name,
             "source": self.source,
-            "url": _sources.redact_url(self.url) if self.url else None,
+            "url": _urls.redact_url(self.url) if self.url else None,
             "path": self.item.get("path") if self.source == "local" else None,
             "action": self.action,
             "reason": self.reason,
@@ -357,9 +126,8 @@ class Planner(object):
         self.force = force
         self.environ = os.environ if environ is None else environ
         self.manifest = _manifest.load_manifest(home) if manifest is None else manifest
-        self.state = load_state(home)
+        self.state = _state.load(home)
         self.plans = []
-        self._ancestry = {}  # (id(source), its network calls, new, old) -> new is an ancestor of old
         self._check_manifest()
 
     def _check_manifest(self):
@@ -402,10 +170,10 @@ class Planner(object):
             local_spec = self._load_local(item)
         elif item["source"] == "local" and item["path"] and os.path.exists(item["path"]):
             local_spec = self._load_local(item)
-        entry = find_existing(self.manifest, item, local_spec)
+        entry = _desired.find_existing(self.manifest, item, local_spec)
         if entry is not None and item["state"] != "absent" and entry["source"]["type"] != item["source"]:
             raise AtkError("Plugin '%s' is already installed from a %s source (directory '%s'), not from %s." % (
-                _label(item), entry["source"]["type"], entry["directory"], item["source"]),
+                _desired.label(item), entry["source"]["type"], entry["directory"], item["source"]),
                 hint="Remove it first (state=absent) or keep its current source.")
         plan = PluginPlan(item, entry)
         plan.local_spec = local_spec
@@ -445,7 +213,7 @@ class Planner(object):
             if plan.source != "local":
                 plan.target_ref = self.sources.resolve(plan.source, plan.url, item["version"])
             return None
-        disk = disk_state(self.home, plan.directory)
+        disk = _plugin_files.disk_state(self.home, plan.directory)
         plan.disk_ref = disk["ref"]
         pinned = plan.before_ref
         if plan.source == "local":
@@ -484,17 +252,7 @@ class Planner(object):
     def _direction(self, plan, old, new):
         if not old:
             return "upgrade"
-        source = self.sources.source_for(plan.source, plan.url)
-        is_ancestor = getattr(source, "is_ancestor", None)
-        if is_ancestor is None:
-            return "upgrade"
-        # Asked once per source and pair of commits while the source's cache stays as it is (only a
-        # clone or fetch, which count as network calls, adds commits): 20 registry plugins moving
-        # from one registry commit to the next are one question, not 20 git calls.
-        key = (id(source), getattr(source, "network_calls", 0), new, old)
-        if key not in self._ancestry:
-            self._ancestry[key] = is_ancestor(new, old)
-        return "downgrade" if self._ancestry[key] else "upgrade"
+        return "downgrade" if self.sources.is_ancestor(plan.source, plan.url, new, old) else "upgrade"
 
     def _after_decide(self, plan):
         if plan.action == "none" and self.state["pending_install"].get(plan.directory):
@@ -512,7 +270,6 @@ class Planner(object):
         pending = self.state.get("pending_commit") or {}
         if not pending.get(plan.directory):
             return
-        from ansible_collections.atk.core.plugins.module_utils import _git
         rc, out, dummy = _git.Git(self.sources.run).run(
             ["--no-optional-locks", "status", "--porcelain", "--", _manifest.FILENAME, ".gitignore",
              "plugins/" + plan.directory], cwd=self.home, check=False)
@@ -543,7 +300,7 @@ class Planner(object):
             if plan.directory and plan.action != "remove" and plan.item["state"] != "absent":
                 if plan.directory in seen:
                     raise AtkError("Two desired plugins map to the same folder plugins/%s: %s and %s." % (
-                        plan.directory, _label(seen[plan.directory].item), _label(plan.item)),
+                        plan.directory, _desired.label(seen[plan.directory].item), _desired.label(plan.item)),
                         hint="Keep only one of them.")
                 seen[plan.directory] = plan
 
@@ -576,26 +333,23 @@ class Planner(object):
                 plan.staged = staged[slug]
         for plan in self.plans:
             if plan.action in ("add", "resync") and plan.source == "local" and not plan.errors:
-                from ansible_collections.atk.core.plugins.module_utils import _sources
                 dest = os.path.join(self.stage_root, "local-%d" % len(os.listdir(self.stage_root)))
-                plan.staged = _sources.stage_local(plan.item["path"], dest)
+                plan.staged = _local_source.stage_local(plan.item["path"], dest)
             if plan.staged:
                 self._compare(plan)
             elif plan.action in ("none", "install", "configure") and plan.directory and \
                     (plan.action != "none" or plan.item.get("env")):
                 # finish() reads the spec only to retry an install or to set .env values, so a
                 # plugin already in place is not parsed: a no-op converge reads no plugin.yaml.
-                plan.spec = _try_load(_home.plugin_dir(self.home, plan.directory))
+                plan.spec = _plugin_files.try_load(_home.plugin_dir(self.home, plan.directory))
         self._check_collisions_after_fetch()
 
     def _compare(self, plan):
         current = _home.plugin_dir(self.home, plan.directory) if plan.directory else None
         if current:
-            _check_custom(current)
-        # The user's overrides apply to the new files too, so validate them together.
-        if current and os.path.isdir(os.path.join(current, "custom")) and \
-                not os.path.lexists(os.path.join(plan.staged, "custom")):
-            shutil.copytree(os.path.join(current, "custom"), os.path.join(plan.staged, "custom"), symlinks=True)
+            _plugin_files.check_custom(current)
+            # The user's overrides apply to the new files too, so validate them together.
+            _plugin_files.carry_custom(current, plan.staged)
         try:
             plan.spec = _spec.load_plugin(plan.staged)
         except AtkError as exc:
@@ -616,11 +370,11 @@ class Planner(object):
                         "from an earlier failed or interrupted add." % (plan.directory, current),
                         hint="Remove it (state=absent for '%s') or set force=true to replace it." % plan.directory)
                 plan.warnings.append("replacing the unmanaged folder %s (force)" % current)
-        plan.files = _file_changes(plan.staged, current if plan.entry is not None else None)
+        plan.files = _plugin_files.file_changes(plan.staged, current if plan.entry is not None else None)
         if plan.entry is not None and plan.action in ("upgrade", "downgrade"):
-            old_spec = _try_load(current)
-            old_names = set(required_names(old_spec)) | set(v["name"] for v in (old_spec or {}).get("env_vars") or [])
-            plan.new_required_env = [n for n in required_names(plan.spec) if n not in old_names]
+            old_spec = _plugin_files.try_load(current)
+            old_names = set(v["name"] for v in _spec.env_vars(old_spec or {}))
+            plan.new_required_env = [n for n in _spec.required_names(plan.spec) if n not in old_names]
             if not plan.files and plan.item["state"] == "latest" and not plan.item["version"] \
                     and plan.disk_ref == plan.before_ref:
                 # state=latest judges change by the plugin's own files: the source moved, this
@@ -638,12 +392,11 @@ class Planner(object):
 
     def _source_label(self, plan):
         """How a staged plugin's files are named in messages: where they came from, '/'-terminated."""
-        from ansible_collections.atk.core.plugins.module_utils import _sources
         if plan.source == "registry":
             slug = plan.item["name"] if plan.entry is None else plan.directory
-            return "%s@%s:plugins/%s/" % (_sources.redact_url(self.sources.registry_url), plan.target_ref, slug)
+            return "%s@%s:plugins/%s/" % (_urls.redact_url(self.sources.registry_url), plan.target_ref, slug)
         if plan.source == "git":
-            return "%s@%s:.atk/" % (_sources.redact_url(plan.url), plan.target_ref)
+            return "%s@%s:.atk/" % (_urls.redact_url(plan.url), plan.target_ref)
         return plan.item["path"].rstrip(os.sep) + os.sep
 
     def _is_own_leftover(self, directory):
@@ -658,13 +411,12 @@ class Planner(object):
                 if plan.directory in seen:
                     other = seen[plan.directory]
                     raise AtkError("Plugin '%s' would go to plugins/%s, which already holds '%s' (%s source)." % (
-                        _label(plan.item), plan.directory, other["name"], other["source"]["type"]),
+                        _desired.label(plan.item), plan.directory, other["name"], other["source"]["type"]),
                         hint="Remove the other plugin first, or keep only one of them in the desired list.")
                 seen[plan.directory] = {"name": plan.name, "source": {"type": plan.source}}
 
     # -- env and install prediction -------------------------------------------------
     def finish(self):
-        from ansible_collections.atk.core.plugins.module_utils import _envfile
         for plan in self.plans:
             if plan.errors or plan.action == "remove":
                 continue
@@ -684,14 +436,14 @@ class Planner(object):
             if plan.action == "install":
                 plan.run_install = bool(self.lifecycle and (plan.spec or {}).get("lifecycle", {}).get("install"))
             if plan.run_install:
-                env_values = _envfile.values(env_text) if env_text else {}
-                missing = [n for n in required_names(plan.spec) if n not in env_values and n not in self.environ]
+                env_values = _dotenv.values(env_text) if env_text else {}
+                missing = _lifecycle.missing_required(plan.spec, env_values, self.environ)
                 if missing:
                     plan.install = "blocked"
                     plan.missing_env = missing
                 else:
                     plan.install = "will run"
-            elif plan.action in ("add", "resync", "upgrade", "downgrade", "install"):
+            elif plan.action in PUT_ACTIONS + ("install",):
                 plan.install = "not defined" if not (plan.spec or {}).get("lifecycle", {}).get("install") else \
                     ("skipped" if not self.lifecycle else "not needed")
 
@@ -704,19 +456,7 @@ class Planner(object):
 
 
 def manifest_after(manifest, plans):
-    """The manifest the plan leads to (for --diff and for the apply step)."""
-    result = copy.deepcopy(manifest)
+    """The manifest the plan leads to (for --diff, and what the apply step writes)."""
     for plan in plans:
-        if plan.errors:
-            continue
-        if plan.action == "remove" and not plan.orphan:
-            result = _manifest.without_entry(result, plan.directory)
-        elif plan.action == "add":
-            result = _manifest.with_entry(result, _manifest.make_entry(
-                plan.name, plan.directory, plan.source, plan.target_ref,
-                plan.item.get("url") if plan.source == "git" else None))
-        elif plan.action in ("upgrade", "downgrade"):
-            entry = copy.deepcopy(plan.entry)
-            entry["source"]["ref"] = plan.target_ref
-            result = _manifest.with_entry(result, entry)
-    return result
+        manifest = _manifest.apply_change(manifest, plan.manifest_change())
+    return manifest

@@ -15,8 +15,10 @@ import tempfile
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
-from ansible_collections.atk.core.plugins.module_utils import _sources
+from ansible_collections.atk.core.plugins.module_utils import _source_cache
 from ansible_collections.atk.core.plugins.module_utils import _spec
+from ansible_collections.atk.core.plugins.module_utils import _urls
+from ansible_collections.atk.core.plugins.module_utils._registry_source import RegistryCache
 
 
 def search(index, query):
@@ -48,9 +50,10 @@ def validate_all(cache, sha, index, stage_root):
 
 def converge_registry(run, url, cache_root, state="present", version=None, query=None, validate=False,
                       check_mode=False):
-    cache = _sources.RegistryCache(url, cache_root, run)
+    cache_root = cache_root or _source_cache.default_cache_root()
+    cache = RegistryCache(url, cache_root, run)
     existed = os.path.isdir(cache.repo)
-    result = {"url": _sources.redact_url(url), "cache": cache.dir, "changed": False, "commit": None,
+    result = {"url": _urls.redact_url(url), "cache": cache.dir, "changed": False, "commit": None,
               "before": {"cached": existed, "commit": cache.cached_head() if existed else None}}
     if state == "absent":
         result["changed"] = existed
@@ -59,7 +62,7 @@ def converge_registry(run, url, cache_root, state="present", version=None, query
         result["after"] = {"cached": False if existed else existed, "commit": None}
         result["network"] = {"contacts": 0, "urls": []}
         return result
-    if state == "latest" or (version is not None and not _sources.is_sha(version)) or (version is None and not existed):
+    if state == "latest" or (version is not None and not _source_cache.is_sha(version)) or (version is None and not existed):
         sha = cache.resolve(version) if existed or not check_mode else None
     elif version is not None:
         sha = version.lower()
@@ -71,7 +74,7 @@ def converge_registry(run, url, cache_root, state="present", version=None, query
         if check_mode and (sha is None or not cache.has_commit(sha)):
             # Look without touching the real cache: a throw-away one, deleted below.
             temp_root = tempfile.mkdtemp(prefix="atk-core-registry-")
-            work_cache = _sources.RegistryCache(url, temp_root, run)
+            work_cache = RegistryCache(url, temp_root, run)
             sha = work_cache.resolve(version)
             result["changed"] = True
         elif not cache.has_commit(sha):

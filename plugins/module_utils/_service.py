@@ -30,18 +30,13 @@ What differs, on purpose:
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import time
 from http.client import HTTPException
 from urllib.error import HTTPError, URLError
-
-from ansible.module_utils.urls import ConnectionError as UrlConnectionError
-from ansible.module_utils.urls import open_url
+from urllib.request import Request, urlopen
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
-from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
@@ -60,8 +55,6 @@ PORT_TIMEOUT = 1.0          # seconds, like atk's ``nc -z -w 1``
 PROBE_HOSTS = ("127.0.0.1", "::1")
 SSE_TIMEOUT = 3             # atk's check_sse_reachable
 HEALTH_INTERVAL = 0.5
-LOG_DIR = "logs"
-SECRET_MIN_LEN = 3          # shorter .env values are not masked in messages (they would mask everything)
 
 
 # -- pure helpers -------------------------------------------------------------------
@@ -104,10 +97,6 @@ def conflict_message(name, conflicts):
     return " ".join(parts)
 
 
-def missing_env_message(name, missing):
-    return "Missing required environment variables for '%s': %s." % (name, ", ".join(missing))
-
-
 def decide(state, running):
     """The action for ``state`` given ``running`` (True, False, or None when unknown)."""
     if state == "restarted":
@@ -132,22 +121,15 @@ def as_running(status):
     return {RUNNING: True, STOPPED: False}.get(status)
 
 
-def mask(text, secrets):
-    """``text`` with each secret value replaced by ``********`` (longest first)."""
-    for secret in sorted((s for s in secrets if s and len(s) >= SECRET_MIN_LEN), key=len, reverse=True):
-        text = text.replace(secret, "********")
-    return text
-
-
 # -- HTTP probes (sse status, health) --------------------------------------------------
 
 def http_probe(url, timeout):
     """(answered, status): any HTTP response counts as answered, like atk's ``check_sse_reachable``."""
     try:
-        response = open_url(url, method="GET", timeout=timeout, follow_redirects="urllib2")
+        response = urlopen(Request(url, method="GET"), timeout=timeout)  # nosec: the plugin's own endpoint
     except HTTPError as exc:
         return True, exc.code
-    except (URLError, HTTPException, UrlConnectionError, ValueError, OSError):
+    except (URLError, HTTPException, ValueError, OSError):
         # connection refused, timeout, DNS, a garbled answer: "not reachable" for atk too
         return False, None
     try:
@@ -172,38 +154,7 @@ def wait_healthy(url, timeout, probe=http_probe, sleep=time.sleep, clock=time.mo
         sleep(interval)
 
 
-# -- running commands ---------------------------------------------------------------
-
-class Shell(object):
-    """Runs lifecycle commands: ``/bin/sh -c <command>``, output to a file or discarded.
-
-    ``run`` returns the exit code, or None when ``timeout`` passed (the command's whole
-    process group is then killed).
-    """
-
-    def run(self, command, cwd, env, output=None, timeout=None):
-        if output:
-            if os.path.lexists(output):
-                os.unlink(output)  # a daemon of an earlier run may still write to the old file
-            handle = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        else:
-            handle = subprocess.DEVNULL
-        try:
-            proc = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=handle, stderr=subprocess.STDOUT, close_fds=True, start_new_session=True)
-        finally:
-            if output:
-                os.close(handle)
-        try:
-            return proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            proc.wait()
-            return None
-
+# -- status ---------------------------------------------------------------------------
 
 def status_command(spec, plugin_dir):
     return _lifecycle.command_for(spec, "status", plugin_dir)
@@ -217,18 +168,11 @@ def run_status(shell, spec, plugin_dir, environ, timeout):
     command = status_command(spec, plugin_dir)
     if command is None:
         return None
-    code = shell.run(command, plugin_dir, dict(environ), None, timeout)
+    code = shell.run(command, plugin_dir, _lifecycle.environment(plugin_dir, "status", environ), None, timeout)
     if code is None:
         raise AtkError("The status command of plugin '%s' did not finish within %d seconds: %s" % (
             spec["name"], timeout, command), hint="Raise status_timeout, or fix the command.")
     return RUNNING if code == 0 else STOPPED
-
-
-def lifecycle_env(plugin_dir, environ):
-    """``{**environ, **.env}``: what atk gives install/start/stop."""
-    env = dict(environ)
-    env.update(_lifecycle.read_env(plugin_dir))
-    return env
 
 
 # -- one run -------------------------------------------------------------------------
@@ -319,7 +263,7 @@ class ServiceRun(object):
         self.wait_health = wait_health
         self.health_timeout = health_timeout
         self.status_timeout = status_timeout
-        self.shell = shell or Shell()
+        self.shell = shell or _lifecycle.Shell()
         self.environ = os.environ if environ is None else environ
         self.port_probe = port_probe
         self.health_probe = health_probe
@@ -358,9 +302,9 @@ class ServiceRun(object):
         for target in self.targets:
             if target.action in ("start", "restart") and target.command("start") is not None:
                 env_values = _lifecycle.read_env(target.plugin_dir)
-                missing = _lifecycle.required_unset(target.spec, env_values, self.environ)
+                missing = _lifecycle.missing_required(target.spec, env_values, self.environ)
                 if missing:
-                    problems.append(missing_env_message(target.name, missing))
+                    problems.append(_lifecycle.missing_message(target.name, missing))
         if problems:
             raise AtkError(" ".join(problems),
                            hint="Set them in the plugin's .env (atk.core.atk_env; an empty value counts as set) or in "
@@ -385,12 +329,6 @@ class ServiceRun(object):
             raise AtkError(" ".join(problems),
                            hint="Stop the conflicting service, or use state=restarted if the plugin is already running.")
 
-    def _log_path(self, target, key):
-        directory = os.path.join(_home.state_dir(self.home), LOG_DIR)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        return os.path.join(directory, "%s.%s.log" % (target.directory, key))
-
     def _run(self, target, key):
         """Run ``key`` for ``target`` (or record it in check mode). True when it succeeded."""
         command = target.command(key)
@@ -399,13 +337,12 @@ class ServiceRun(object):
         target.commands.append(command)
         if self.check_mode:
             return True
-        log = self._log_path(target, key)
+        log = _lifecycle.log_path(self.home, target.directory, key)
         target.logs.append(log)
-        code = self.shell.run(command, target.plugin_dir, lifecycle_env(target.plugin_dir, self.environ), log)
+        code, output = _lifecycle.run(self.shell, target.spec, key, target.plugin_dir, self.environ, log, keep_log=True)
         if code == 0:
             return True
-        secrets = _lifecycle.read_env(target.plugin_dir).values()
-        output = mask(_lifecycle.tail(_fs.read_text(log) or ""), secrets).strip()
+        output = output.strip()
         target.error = "%s failed for plugin '%s' (exit code %s)%s" % (
             key.capitalize(), target.name, code, (": " + output) if output else "")
         self.errors.append(target.error)
@@ -498,7 +435,7 @@ def converge_services(home, identifiers, state, all_plugins=False, check_mode=Fa
     run = ServiceRun(home, state, check_mode=check_mode, wait_health=wait_health, health_timeout=health_timeout,
                      status_timeout=status_timeout, shell=shell, environ=environ, port_probe=port_probe,
                      health_probe=health_probe, sleep=sleep)
-    with _fs.HomeLock(home, timeout=lock_timeout, shared=True):
+    with _home.lock(home, timeout=lock_timeout, shared=True):
         manifest = _manifest.load_manifest(home)
         entries = select(home, manifest, identifiers, all_plugins)
         if not entries:

@@ -265,6 +265,11 @@ def env_vars(spec):
     } for var in spec.get("env_vars", [])]
 
 
+def required_names(spec):
+    """Names of the variables ``spec`` declares required (none for a missing spec)."""
+    return [var["name"] for var in (spec or {}).get("env_vars") or [] if _validate.truthy(var.get("required"))]
+
+
 def ports(spec):
     """``ports`` with atk's defaults filled in."""
     return [{

@@ -227,6 +227,16 @@ def validate(data, schema, what):
     return normalized
 
 
+def truthy(value):
+    """A flag that may still be raw YAML (``"yes"``, ``1``, None) as a bool, never raising:
+    pydantic's lax reading for what validation accepts, False for anything else."""
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE_STRINGS
+    if isinstance(value, (bool, int, float)):
+        return bool(value)
+    return False
+
+
 def coerce_bool(value):
     """pydantic v2 lax ``bool``: what atk makes of an already validated value."""
     if isinstance(value, (bytes, bytearray)):

@@ -26,10 +26,6 @@ description:
 author:
   - atk.core maintainers (@atk-core)
 options:
-  home:
-    description:
-      - Path of the ATK home. Defaults to E(ATK_HOME) of the managed host, else C(~/.atk).
-    type: path
   plugin:
     description:
       - One plugin, by directory or display name (atk's lookup).
@@ -102,12 +98,9 @@ options:
         from the desired one. Without it such an entry is a conflict, reported and left alone.
     type: bool
     default: false
-  lock_timeout:
-    description: Seconds to wait for another atk.core run on the same home.
-    type: int
-    default: 600
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.home
 attributes:
   check_mode:
     support: full

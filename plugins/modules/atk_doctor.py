@@ -25,16 +25,9 @@ description:
 author:
   - atk.core maintainers (@atk-core)
 options:
-  home:
-    description:
-      - Path of the ATK home. Defaults to E(ATK_HOME) of the managed host, else C(~/.atk) (C(~) follows E(HOME)).
-    type: path
-  lock_timeout:
-    description: Seconds to wait for another atk.core run on the same home.
-    type: int
-    default: 600
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.home
 attributes:
   check_mode:
     support: full
@@ -113,7 +106,6 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atk.core.plugins.module_utils import _doctor
-from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _module
@@ -132,7 +124,7 @@ def main():
     git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
 
     def work():
-        with _fs.HomeLock(home, timeout=module.params["lock_timeout"], shared=module.check_mode):
+        with _home.lock(home, timeout=module.params["lock_timeout"], shared=module.check_mode):
             result = _doctor.run_doctor(home, git, check_mode=module.check_mode)
         if module._diff:
             result["diff"] = _doctor.diff(result)

@@ -81,12 +81,9 @@ options:
         Defaults in C(plugin.yaml) do not count.
     type: bool
     default: true
-  lock_timeout:
-    description: Seconds to wait for another atk.core run on the same home to finish.
-    type: int
-    default: 600
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.home
 attributes:
   check_mode:
     support: full

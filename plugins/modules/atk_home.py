@@ -75,12 +75,9 @@ options:
       - Required with O(state=absent), since deleting a home deletes every plugin's C(custom/) and C(.env).
     type: bool
     default: false
-  lock_timeout:
-    description: Seconds to wait for another atk.core run on the same home to finish.
-    type: int
-    default: 600
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.home.lock_timeout
 attributes:
   check_mode:
     support: full
@@ -184,9 +181,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _home_repo
 from ansible_collections.atk.core.plugins.module_utils import _module
 
 
@@ -211,18 +208,18 @@ def main():
     git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
 
     def work():
-        with _fs.HomeLock(home, timeout=params["lock_timeout"], shared=module.check_mode):
-            before = _home.describe(home, git)
-            actions, warnings = _home.converge_home(
+        with _home.lock(home, timeout=params["lock_timeout"], shared=module.check_mode):
+            before = _home_repo.describe(home, git)
+            actions, warnings = _home_repo.converge_home(
                 home, git, check_mode=module.check_mode, state=params["state"], repo=params["repo"],
                 remote_url=params["remote_url"], update=params["update"], config=params["config"],
                 push=params["push"], force=params["force"])
-            after = _home.predict(before, actions) if module.check_mode else _home.describe(home, git)
+            after = _home_repo.predict(before, actions) if module.check_mode else _home_repo.describe(home, git)
         for warning in warnings:
             module.warn(warning)
         result = dict(changed=bool(actions), path=home, actions=actions, before=before, after=after)
         if module._diff:
-            result["diff"] = _home.diff(before, after)
+            result["diff"] = _home_repo.diff(before, after)
         return result
 
     if params["state"] == "present" and os.path.lexists(home) and not os.path.isdir(home):

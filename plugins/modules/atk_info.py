@@ -23,17 +23,13 @@ description:
   - RV(service) is the STATUS and PORTS columns of C(atk status), by atk's rules; plugins' C(status) commands run
     (without the C(.env)), and an C(sse) MCP endpoint gets a short HTTP request.
   - RV(mcp) is, per plugin with an C(mcp) section, exactly what C(atk mcp <plugin> --json) prints, except that
-    every env value (and each place one is substituted into C(args) or the URL) reads C(********).
-    C(<NOT_SET>) stays visible.
+    every secret value (and each place one is substituted into C(args) or the URL) reads C(********): the
+    values of variables plugin.yaml declares C(secret), and of names it does not declare. Declared non-secret values
+    (a URL, a port) and C(<NOT_SET>) stay visible.
   - RV(hygiene) is what C(atk doctor) would repair (see M(atk.core.atk_doctor)).
 author:
   - atk.core maintainers (@atk-core)
 options:
-  home:
-    description:
-      - Path of the ATK home. Defaults to E(ATK_HOME) of the managed host, else C(~/.atk) (C(~) follows E(HOME)).
-      - A missing or invalid home is reported (RV(home.valid=false)), not a failure.
-    type: path
   plugins:
     description:
       - Restrict the per-plugin sections to these plugins (directory or display name, atk's lookup). An unknown
@@ -59,12 +55,9 @@ options:
     description: Seconds a C(status) command may take before it is killed (its service is then V(unknown)).
     type: int
     default: 60
-  lock_timeout:
-    description: Seconds to wait for another atk.core run that is changing the same home.
-    type: int
-    default: 600
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.home
 attributes:
   check_mode:
     support: full
@@ -82,6 +75,7 @@ seealso:
   - module: atk.core.atk_doctor
   - module: atk.core.atk_plugin
 notes:
+  - A missing or invalid home is reported (RV(home.valid=false)), not a failure.
   - RV(plugins[].state) is V(in sync), V(files missing) (no plugin.yaml in the folder), V(ref mismatch) (the files are
     at another ref than the manifest pins, as after pulling a home from another machine; M(atk.core.atk_plugin) with
     C(state=present) resyncs them) or V(invalid) (plugin.yaml or C(custom/overrides.yaml) fails atk's schema;

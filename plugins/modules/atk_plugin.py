@@ -25,11 +25,6 @@ description:
 author:
   - atk.core maintainers (@atk-core)
 options:
-  home:
-    description:
-      - Path of the ATK home. Defaults to E(ATK_HOME) of the managed host, else C(~/.atk) (C(~) follows E(HOME)).
-      - The home must exist (see M(atk.core.atk_home)); in check mode a missing home is treated as an empty one.
-    type: path
   name:
     description:
       - The plugin. For a registry plugin its registry name (for example V(exa)); anything atk would
@@ -129,12 +124,9 @@ options:
   cache_dir:
     description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core), else C(~/.cache/atk-core).
     type: path
-  lock_timeout:
-    description: Seconds to wait for another atk.core run on the same home.
-    type: int
-    default: 600
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.home
 attributes:
   check_mode:
     support: full
@@ -155,6 +147,7 @@ seealso:
   - module: atk.core.atk_env
   - module: atk.core.atk_registry
 notes:
+  - The home must exist (see M(atk.core.atk_home)); in check mode a missing home is treated as an empty one.
   - Install failures do not stop the other plugins; the module fails at the end naming them, and the next run
     retries the install.
   - When an upgrade brings a new required environment variable that is not set, the files are upgraded but the
@@ -283,6 +276,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atk.core.plugins.module_utils import _converge
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _urls
 
 ITEM_OPTIONS = dict(
     name=dict(type="str"),
@@ -309,7 +303,7 @@ def main():
             plugins=dict(type="list", elements="dict", options=ITEM_OPTIONS),
             all=dict(type="bool", default=False),
             prune=dict(type="bool", default=False),
-            registry_url=dict(type="str", default="https://github.com/Svtoo/atk-registry"),
+            registry_url=dict(type="str", default=_urls.DEFAULT_REGISTRY_URL),
             force=dict(type="bool", default=False),
             lifecycle=dict(type="bool", default=True),
             cache_dir=dict(type="path"),

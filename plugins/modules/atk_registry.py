@@ -125,15 +125,15 @@ url:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.atk.core.plugins.module_utils import _converge
 from ansible_collections.atk.core.plugins.module_utils import _module
 from ansible_collections.atk.core.plugins.module_utils import _registry
+from ansible_collections.atk.core.plugins.module_utils import _urls
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            url=dict(type="str", default="https://github.com/Svtoo/atk-registry"),
+            url=dict(type="str", default=_urls.DEFAULT_REGISTRY_URL),
             version=dict(type="str"),
             state=dict(type="str", choices=["present", "latest", "absent"], default="present"),
             query=dict(type="str"),
@@ -150,7 +150,7 @@ def main():
 
     def work():
         result = _registry.converge_registry(
-            run, params["url"], params["cache_dir"] or _converge.default_cache_dir(), state=params["state"],
+            run, params["url"], params["cache_dir"], state=params["state"],
             version=params["version"], query=params["query"], validate=params["validate"], check_mode=module.check_mode)
         if module._diff:
             result["diff"] = {"before": "commit: %s\n" % result["before"]["commit"],

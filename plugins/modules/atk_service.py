@@ -28,10 +28,6 @@ description:
 author:
   - atk.core maintainers (@atk-core)
 options:
-  home:
-    description:
-      - Path of the ATK home. Defaults to E(ATK_HOME) of the managed host, else C(~/.atk) (C(~) follows E(HOME)).
-    type: path
   name:
     description:
       - One plugin, by directory or display name (atk's lookup; the first manifest entry that matches).
@@ -66,12 +62,9 @@ options:
     description: Seconds a C(status) command may take; a command still running then is killed and the module fails.
     type: int
     default: 60
-  lock_timeout:
-    description: Seconds to wait for another atk.core run on the same home that is changing it.
-    type: int
-    default: 600
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.home
 attributes:
   check_mode:
     support: full

@@ -214,16 +214,24 @@ SECRETS = {
 }
 
 
-def same_up_to_masking(masked, document):
-    """``masked`` is atk's ``document`` with its env values hidden: env values are all ``********`` (but
-    <NOT_SET>), and every ``********`` in args/url stands for one of the env values in atk's string."""
+def secret_names(plugin_dir):
+    """Names whose values atk.core hides (_mask's rule): declared secret, or not declared at all."""
+    spec = yaml.safe_load((plugin_dir / 'plugin.yaml').read_text())
+    declared = dict((v['name'], v) for v in spec.get('env_vars') or [])
+    names = set((spec.get('mcp') or {}).get('env') or [])
+    return set(n for n in names if n not in declared or declared[n].get('secret'))
+
+
+def same_up_to_masking(masked, document, secret):
+    """``masked`` is atk's ``document`` with its secret env values hidden: those are ``********`` (but
+    <NOT_SET>), the others atk's values, and every ``********`` in args/url stands for a secret value."""
     (identifier, inner), = document.items()
     assert list(masked) == [identifier]
     got = masked[identifier]
     assert sorted(got) == sorted(inner)
-    values = [v for v in (inner.get('env') or {}).values() if v != NOT_SET]
+    values = [v for k, v in (inner.get('env') or {}).items() if v != NOT_SET and k in secret]
     if 'env' in inner:
-        assert got['env'] == {k: (v if v == NOT_SET else MASK) for k, v in inner['env'].items()}
+        assert got['env'] == {k: (MASK if k in secret and v != NOT_SET else v) for k, v in inner['env'].items()}
     alternatives = '(?:%s)' % '|'.join(re.escape(v) for v in sorted(values, key=len, reverse=True)) if values else '(?!)'
 
     def fits(hidden, real):
@@ -277,18 +285,21 @@ def test_mcp_equals_atk_mcp_json(registry, atk_peer, ansible, isolated_env, tmp_
         # atk prints its "Environment variable 'X' is not set" warnings on stdout, before the JSON
         expected = json.loads(proc.stdout[proc.stdout.index('{'):])
         assert revealed[directory] == expected, directory
-        assert same_up_to_masking(masked[directory], expected), directory
+        assert same_up_to_masking(masked[directory], expected, secret_names(atk_peer.home / 'plugins' / directory)), directory
     # spot checks of the rules (and that the comparison is not vacuous)
     assert revealed['openmemory']['OpenMemory']['args'] == ['-y', 'mcp-remote', 'http://memory.internal:8787/mcp']
-    assert masked['openmemory']['OpenMemory']['args'] == ['-y', 'mcp-remote', MASK + '/mcp']
+    # A declared, non-secret value stays readable in the masked view; secrets do not.
+    assert masked['openmemory']['OpenMemory']['args'] == ['-y', 'mcp-remote', 'http://memory.internal:8787/mcp']
     piper_dir = str((atk_peer.home / 'plugins' / 'piper').resolve())
     assert masked['piper'] == {'Piper TTS': {'command': 'uv', 'args': ['run', '--directory', piper_dir, 'server.py'],
-                                             'env': {'PIPER_TTS_URL': MASK}}}
+                                             'env': {'PIPER_TTS_URL': revealed['piper']['Piper TTS']['env']['PIPER_TTS_URL']}}}
     assert revealed['notion']['notion']['env'] == {'NOTION_TOKEN': NOT_SET}  # an empty value counts as unset
     sse = revealed['remote-sse']['Remote SSE']
     assert sse['timeout'] == 45000 and sse['env']['UNDECLARED'] == NOT_SET
-    assert masked['remote-sse']['Remote SSE']['url'].startswith('http://127.0.0.1:%s/sse?t=%s&d=/' % (MASK, MASK))
+    assert masked['remote-sse']['Remote SSE']['url'].startswith('http://127.0.0.1:9911/sse?t=%s&d=/' % MASK)
     assert 'timeout' not in revealed['remote-http']['Remote HTTP']
-    every_value = [v for s in SECRETS.values() for v in s.values() if v] + ['sse-token-secret', '/tmp/elsewhere']
+    secret_values = ['exa-key-0123456789', 'ghp_0123456789abcdef', 'mb-secret-key', 'pa ss"word', 'xoxb-secret-token',
+                     'sse-token-secret']
     output = res.stdout + res.stderr + json.dumps(masked)
-    assert not [v for v in every_value if v in output]
+    assert not [v for v in secret_values if v in output]
+    assert 'http://memory.internal:8787' in json.dumps(masked) and '/tmp/elsewhere' in json.dumps(masked)

@@ -29,15 +29,17 @@ FIXTURE_REGISTRY = os.environ.get("ATK_FIXTURE_REGISTRY") or os.path.join(
     os.path.dirname(REPO_ROOT), "shared", "fixtures", "atk-registry")
 
 try:
-    from ansible_collections.atk.core.plugins.module_utils import _sources as S
+    from ansible_collections.atk.core.plugins.module_utils import _git_source as GS
 except ImportError:  # plain pytest without a collection layout: make one in a temp dir
     _LAYOUT = tempfile.mkdtemp(prefix="atk-core-layout-")
     os.makedirs(os.path.join(_LAYOUT, "ansible_collections", "atk"))
     os.symlink(REPO_ROOT, os.path.join(_LAYOUT, "ansible_collections", "atk", "core"))
     sys.path.insert(0, _LAYOUT)
-    from ansible_collections.atk.core.plugins.module_utils import _sources as S
+    from ansible_collections.atk.core.plugins.module_utils import _git_source as GS
+from ansible_collections.atk.core.plugins.module_utils import _proc  # noqa: E402
+from ansible_collections.atk.core.plugins.module_utils import _registry_source as RS  # noqa: E402
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError  # noqa: E402
 
-AtkError = S.AtkError
 FIVE = ["exa", "fetch", "github", "slack", "piper"]
 SERVE_CONFIG = {"uploadpack.allowFilter": "true", "uploadpack.allowAnySHA1InWant": "true"}
 
@@ -174,7 +176,7 @@ class World(object):
         update = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.path.join(self.base, "gitconfig")}
         update.update(self.extra_client_env)
         update.update(env_update or {})
-        return S.subprocess_runner(argv, cwd=cwd, env_update=update, data=data)
+        return _proc.subprocess_runner(argv, cwd=cwd, env_update=update, data=data)
 
 
 def fixture_plugin_files(slug):
@@ -236,7 +238,7 @@ def _same_tree(staged, fixture_slug):
 def test_cold_stage_of_five_plugins_is_one_clone(world, cache, tmp_path):
     sha = world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, "registry.git"))
     before = world.connections()
-    reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    reg = RS.RegistryCache(world.url("registry.git"), cache, world.run)
     reg.ensure_commit(sha)
     staged = reg.stage(sha, FIVE, str(tmp_path / "stage"))
     assert [c["op"] for c in reg.network_log] == ["clone"]
@@ -252,7 +254,7 @@ def test_cold_stage_of_five_plugins_is_one_clone(world, cache, tmp_path):
 
 def test_cold_resolve_head_then_stage_is_one_contact(world, cache, tmp_path):
     before = world.connections()
-    reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    reg = RS.RegistryCache(world.url("registry.git"), cache, world.run)
     sha = reg.resolve()
     assert sha == world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, "registry.git"))
     assert reg.lookup(sha, "exa")["path"] == "plugins/exa"
@@ -262,11 +264,11 @@ def test_cold_resolve_head_then_stage_is_one_contact(world, cache, tmp_path):
 
 def test_warm_stage_works_with_the_daemon_stopped(world, cache, tmp_path):
     sha = world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, "registry.git"))
-    reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    reg = RS.RegistryCache(world.url("registry.git"), cache, world.run)
     reg.stage(sha, FIVE, str(tmp_path / "one"))
     world.stop()
     try:
-        again = S.RegistryCache(world.url("registry.git"), cache, world.run)
+        again = RS.RegistryCache(world.url("registry.git"), cache, world.run)
         assert again.resolve(sha) == sha
         assert again.has_commit(sha)
         again.ensure_commit(sha)
@@ -288,7 +290,7 @@ def test_warm_stage_works_with_the_daemon_stopped(world, cache, tmp_path):
 
 def test_has_commit_and_resolve_sha_never_touch_the_network(world, cache):
     sha = world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, "registry.git"))
-    reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    reg = RS.RegistryCache(world.url("registry.git"), cache, world.run)
     assert reg.has_commit(sha) is False          # cold cache: not even a git call
     assert reg.resolve(sha.upper()) == sha
     assert world.argv_log == []                 # no git process at all
@@ -307,7 +309,7 @@ def test_new_commit_fetches_once_and_changed_files_come_from_trees(world, tmp_pa
     name = "reg-update.git"
     world.repo(name, registry_files(FIVE))
     cache = str(tmp_path / "cache")
-    reg = S.RegistryCache(world.url(name), cache, world.run, blob_filter="blob:none")
+    reg = RS.RegistryCache(world.url(name), cache, world.run, blob_filter="blob:none")
     old = reg.resolve()
     reg.stage(old, ["exa"], str(tmp_path / "s1"))
     new = world.commit(name, {
@@ -317,7 +319,7 @@ def test_new_commit_fetches_once_and_changed_files_come_from_trees(world, tmp_pa
         "plugins/fetch/README.md": "other plugin\n",
     })
     # a later run: a new object on the same cache asks the remote again
-    reg = S.RegistryCache(world.url(name), cache, world.run, blob_filter="blob:none")
+    reg = RS.RegistryCache(world.url(name), cache, world.run, blob_filter="blob:none")
     calls, before = reg.network_calls, world.connections()
     assert reg.resolve() == new                                   # 1 ls-remote
     reg.ensure_commit(new)                                        # 1 fetch
@@ -340,7 +342,7 @@ def test_new_commit_fetches_once_and_changed_files_come_from_trees(world, tmp_pa
 
 def test_blob_none_fetches_every_plugin_folder_in_one_round_trip(world, tmp_path):
     sha = world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, "registry.git"))
-    reg = S.RegistryCache(world.url("registry.git"), str(tmp_path / "cache"), world.run, blob_filter="blob:none")
+    reg = RS.RegistryCache(world.url("registry.git"), str(tmp_path / "cache"), world.run, blob_filter="blob:none")
     before = world.connections()
     reg.ensure_commit(sha)
     staged = reg.stage(sha, FIVE, str(tmp_path / "stage"))    # index.yaml + 5 folders: one fetch
@@ -358,7 +360,7 @@ def test_blob_none_fetches_every_plugin_folder_in_one_round_trip(world, tmp_path
 
 
 def test_lookup_suggests_near_names(world, cache):
-    reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    reg = RS.RegistryCache(world.url("registry.git"), cache, world.run)
     sha = reg.resolve()
     with pytest.raises(AtkError) as err:
         reg.lookup(sha, "githb")
@@ -377,7 +379,7 @@ def test_modes_and_internal_symlinks_are_kept(world, tmp_path):
     files = registry_files(["exa"], extra_entries=[{"name": "tool", "path": "plugins/tool", "description": "x"}],
                            extra_files=tool)
     world.repo(name, files)
-    reg = S.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+    reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
     staged = reg.stage(reg.resolve(), ["tool"], str(tmp_path / "stage"))["tool"]
     assert os.stat(os.path.join(staged, "install.sh")).st_mode & 0o111
     assert not os.stat(os.path.join(staged, "plugin.yaml")).st_mode & 0o111
@@ -392,7 +394,7 @@ def test_symlink_escaping_the_plugin_folder_is_refused(world, tmp_path):
                            extra_files={"plugins/bad/plugin.yaml": "name: Bad\n",
                                         "plugins/bad/leak": ("link", "../../index.yaml")})
     world.repo(name, files)
-    reg = S.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+    reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
     sha = reg.resolve()
     with pytest.raises(AtkError) as err:
         reg.stage(sha, ["exa", "bad"], str(tmp_path / "stage"))
@@ -409,7 +411,7 @@ def test_path_escaping_index_entry_is_refused(world, tmp_path):
     name = "reg-evil-index.git"
     files = registry_files(["exa"], extra_entries=[{"name": "up", "path": "plugins/../../etc", "description": "x"}])
     world.repo(name, files)
-    reg = S.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+    reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
     sha = reg.resolve()
     with pytest.raises(AtkError, match="unsafe path 'plugins/../../etc'"):
         reg.index(sha)
@@ -420,7 +422,7 @@ def test_path_escaping_index_entry_is_refused(world, tmp_path):
 def test_index_entry_whose_folder_is_missing(world, tmp_path):
     name = "reg-missing-dir.git"
     world.repo(name, registry_files(["exa"], extra_entries=[{"name": "ghost", "path": "plugins/ghost", "description": "x"}]))
-    reg = S.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+    reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
     with pytest.raises(AtkError, match="Plugin directory 'plugins/ghost' listed in index but missing from registry"):
         reg.stage(reg.resolve(), ["ghost"], str(tmp_path / "stage"))
 
@@ -431,7 +433,7 @@ def test_unreachable_and_missing_repositories_fail_fast_and_clearly(world, tmp_p
     closed = sock.getsockname()[1]
     sock.close()
     url = "git://127.0.0.1:%d/registry.git" % closed
-    reg = S.RegistryCache(url, str(tmp_path / "c1"), world.run)
+    reg = RS.RegistryCache(url, str(tmp_path / "c1"), world.run)
     start = time.time()
     with pytest.raises(AtkError) as err:
         reg.resolve()
@@ -441,7 +443,7 @@ def test_unreachable_and_missing_repositories_fail_fast_and_clearly(world, tmp_p
     with pytest.raises(AtkError, match="Cannot reach"):
         reg.ensure_commit("0123456789abcdef0123456789abcdef01234567")
     assert not os.path.exists(os.path.join(reg.dir, "repo"))
-    missing = S.RegistryCache(world.url("nope.git"), str(tmp_path / "c2"), world.run)
+    missing = RS.RegistryCache(world.url("nope.git"), str(tmp_path / "c2"), world.run)
     with pytest.raises(AtkError) as err:
         missing.resolve()
     assert "not found or not accessible" in str(err.value)
@@ -453,7 +455,7 @@ def test_credentials_never_appear_in_messages_or_logs(world, tmp_path):
     closed = sock.getsockname()[1]
     sock.close()
     url = "http://alice:s3cr3t-token@127.0.0.1:%d/registry.git" % closed
-    reg = S.RegistryCache(url, str(tmp_path / "c"), world.run)
+    reg = RS.RegistryCache(url, str(tmp_path / "c"), world.run)
     with pytest.raises(AtkError) as err:
         reg.resolve()
     assert "s3cr3t" not in str(err.value) and "alice" not in str(err.value)
@@ -462,14 +464,14 @@ def test_credentials_never_appear_in_messages_or_logs(world, tmp_path):
 
 
 def test_pinned_ref_that_no_longer_exists(world, cache):
-    reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    reg = RS.RegistryCache(world.url("registry.git"), cache, world.run)
     reg.ensure_commit(reg.resolve())
     gone = "0123456789abcdef0123456789abcdef01234567"
     with pytest.raises(AtkError) as err:
         reg.ensure_commit(gone)
     assert str(err.value).startswith("pinned ref %s no longer exists in %s" % (gone, world.url("registry.git")))
     # cold cache: the clone, then one fetch by id
-    cold = S.RegistryCache(world.url("registry.git"), cache + "-cold", world.run)
+    cold = RS.RegistryCache(world.url("registry.git"), cache + "-cold", world.run)
     with pytest.raises(AtkError, match="no longer exists"):
         cold.ensure_commit(gone)
     assert [c["op"] for c in cold.network_log] == ["clone", "fetch"]
@@ -482,7 +484,7 @@ def test_server_refusing_unadvertised_wants_falls_back_to_heads(world, tmp_path)
     world.extra_client_env = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.version",
                               "GIT_CONFIG_VALUE_0": "0"}
     try:
-        reg = S.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+        reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
         reg.ensure_commit(reg.resolve())
         new = world.commit(name, {"plugins/exa/README.md": "v2\n"})
         world.commit(name, {"plugins/exa/README.md": "v3\n"})    # `new` is no longer advertised
@@ -504,7 +506,7 @@ def test_version_names_resolve_like_git(world, tmp_path):
     second = world.commit(name, {"plugins/exa/README.md": "v2\n"})
     for cold in (True, False):
         # cold: the clone answers every question; warm (a new object on the cache): ls-remote each
-        reg = S.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+        reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
         calls = reg.network_calls
         assert reg.resolve("v1") == first                 # annotated tag, peeled
         assert reg.resolve("stable") == first
@@ -528,7 +530,7 @@ def test_concurrent_users_share_one_clone(world, tmp_path):
     rounds = 0
     while rounds < 12 and (rounds < 3 or time.time() < deadline):
         cache = str(tmp_path / ("cache%d" % rounds))
-        regs = [S.RegistryCache(world.url("registry.git"), cache, world.run) for _number in range(4)]
+        regs = [RS.RegistryCache(world.url("registry.git"), cache, world.run) for _number in range(4)]
         errors = []
         barrier = threading.Barrier(len(regs))
 
@@ -560,7 +562,7 @@ def test_git_source_stages_the_contents_of_dot_atk(world, tmp_path):
         "src/big.bin": big,
         "README.md": "the app\n",
     })
-    src = S.GitSource(world.git_source_url(name), str(tmp_path / "cache"), world.run)
+    src = GS.GitSource(world.git_source_url(name), str(tmp_path / "cache"), world.run)
     before = world.connections()
     sha = src.resolve()                       # cold: the clone
     dest = src.stage(sha, str(tmp_path / "stage" / "tool"))
@@ -573,7 +575,7 @@ def test_git_source_stages_the_contents_of_dot_atk(world, tmp_path):
     # warm: offline
     world.stop()
     try:
-        again = S.GitSource(world.git_source_url(name), str(tmp_path / "cache"), world.run)
+        again = GS.GitSource(world.git_source_url(name), str(tmp_path / "cache"), world.run)
         again.stage(sha, str(tmp_path / "stage2" / "tool"))
         assert again.network_calls == 0
     finally:
@@ -588,7 +590,7 @@ def test_git_source_errors_use_atks_texts(world, tmp_path):
     for repo, text in (("no-atk.git", "Repository does not contain an '.atk/' directory"),
                        ("yml-atk.git", "'.atk/' directory does not contain plugin.yaml"),
                        ("escape-atk.git", "Refusing symlink 'readme'")):
-        src = S.GitSource(world.git_source_url(repo), str(tmp_path / "cache"), world.run)
+        src = GS.GitSource(world.git_source_url(repo), str(tmp_path / "cache"), world.run)
         with pytest.raises(AtkError) as err:
             src.stage(src.resolve(), str(tmp_path / repo / "dest"))
         assert str(err.value).startswith(text)
@@ -598,14 +600,14 @@ def test_git_source_errors_use_atks_texts(world, tmp_path):
 def test_hostile_urls_never_reach_git(world, cache):
     for url in ("ext::sh -c touch% /tmp/pwned", "fd::17", "-uhelp", "--upload-pack=touch /tmp/x", "foo::bar"):
         with pytest.raises(AtkError, match="Refusing"):
-            S.RegistryCache(url, cache, world.run)
+            RS.RegistryCache(url, cache, world.run)
         with pytest.raises(AtkError, match="Refusing"):
-            S.GitSource(url, cache, world.run)
+            GS.GitSource(url, cache, world.run)
     assert world.argv_log == []
 
 
 def test_drop_removes_the_cache(world, cache):
-    reg = S.RegistryCache(world.url("registry.git"), cache, world.run)
+    reg = RS.RegistryCache(world.url("registry.git"), cache, world.run)
     assert reg.cached_head() is None
     sha = reg.resolve()
     assert reg.has_commit(sha)
@@ -614,7 +616,7 @@ def test_drop_removes_the_cache(world, cache):
         reg.set_head("0123456789abcdef0123456789abcdef01234567")
     reg.set_head(sha)
     calls = reg.network_calls
-    assert S.RegistryCache(world.url("registry.git"), cache, world.run).cached_head() == sha
+    assert RS.RegistryCache(world.url("registry.git"), cache, world.run).cached_head() == sha
     assert reg.network_calls == calls
     reg.drop()
     assert reg.cached_head() is None

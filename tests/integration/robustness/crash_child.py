@@ -19,8 +19,8 @@ only, wrapping the module_utils functions at the phase boundaries:
 ``remote:<op>``        the ``<op>``-th (``occurrence``) remote git call (clone, fetch, ls-remote) is
                        started, then after ``delay`` seconds this process and the git child are
                        SIGKILLed together (``group``: the whole process group) or only this one
-``checkout:after``     after ``_sources._Repo._checkout`` made its temporary work tree
-``copy:after``         after ``_sources._copy_tree`` copied one plugin into the staging area
+``checkout:after``     after ``_source_cache.CacheRepo._checkout`` made its temporary work tree
+``copy:after``         after ``_fs.copy_tree`` copied one plugin into the staging area
 ``stage:after``        after ``_plan.Planner.stage`` (everything fetched and staged, nothing applied)
 ``swap:before``        before ``_fs.swap_tree``
 ``swap:mid``           inside ``_fs.swap_tree``: after the atomic exchange, before the old tree is
@@ -73,7 +73,8 @@ def run_one(cfg):
     from ansible_collections.atk.core.plugins.module_utils import _lifecycle
     from ansible_collections.atk.core.plugins.module_utils import _manifest
     from ansible_collections.atk.core.plugins.module_utils import _plan
-    from ansible_collections.atk.core.plugins.module_utils import _sources
+    from ansible_collections.atk.core.plugins.module_utils import _proc
+    from ansible_collections.atk.core.plugins.module_utils import _source_cache
     from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
     kill = cfg.get("kill") or {}
@@ -105,7 +106,7 @@ def run_one(cfg):
 
     # -- remote git calls -------------------------------------------------------------------
     current = {"op": None}
-    original_remote = _sources._Repo._remote
+    original_remote = _source_cache.CacheRepo._remote
 
     def remote(self, op, args, repo=True, data=None):
         current["op"] = op
@@ -114,15 +115,15 @@ def run_one(cfg):
         finally:
             current["op"] = None
 
-    _sources._Repo._remote = remote
+    _source_cache.CacheRepo._remote = remote
 
-    base_runner = _sources.subprocess_runner
+    base_runner = _proc.subprocess_runner
 
     def runner(argv, cwd=None, env_update=None, data=None):
         op = current["op"]
         if op is not None and point == "remote:" + op and hit(point):
             env = dict(os.environ)
-            env.update(_sources.BASE_ENV)
+            env.update(_git.BASE_ENV)
             env.update(env_update or {})
             proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -153,8 +154,8 @@ def run_one(cfg):
             return original(*args, **kwargs)
         setattr(owner, name, wrapper)
 
-    wrap_after(_sources._Repo, "_checkout", "checkout:after")
-    wrap_after(_sources, "_copy_tree", "copy:after")
+    wrap_after(_source_cache.CacheRepo, "_checkout", "checkout:after")
+    wrap_after(_fs, "copy_tree", "copy:after")
     wrap_after(_plan.Planner, "stage", "stage:after")
     wrap_before(_fs, "swap_tree", "swap:before")
     wrap_after(_fs, "swap_tree", "swap:after")

@@ -11,7 +11,9 @@ import stat
 import pytest
 
 from ansible_collections.atk.core.plugins.module_utils import _env
+from ansible_collections.atk.core.plugins.module_utils import _dotenv
 from ansible_collections.atk.core.plugins.module_utils import _envfile
+from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
@@ -30,14 +32,14 @@ VARS = [
 
 
 def test_normalize_values():
-    assert _env.normalize_values({"A": "x", "PORT": 8080, "RATIO": 1.5, "E": ""}) == \
+    assert _envfile.normalize_values({"A": "x", "PORT": 8080, "RATIO": 1.5, "E": ""}) == \
         {"A": "x", "PORT": "8080", "RATIO": "1.5", "E": ""}
     for bad in (True, None, ["x"], {"a": 1}):
         with pytest.raises(AtkError) as info:
-            _env.normalize_values({"MY_KEY": bad})
+            _envfile.normalize_values({"MY_KEY": bad})
         assert "MY_KEY" in str(info.value)
     with pytest.raises(AtkError):
-        _env.normalize_values({"lower": "x"})
+        _envfile.normalize_values({"lower": "x"})
 
 
 def test_desired_changes_present_and_absent():
@@ -63,10 +65,14 @@ def test_defaults_follow_atk_setup():
 
 
 def test_missing_required_is_atks_rule():
-    assert _env.missing_required(VARS, "", environ={}) == ["API_KEY", "MODE"]
+    spec = {"name": "demo", "env_vars": VARS}
+
+    def missing(text, environ):
+        return _lifecycle.missing_required(spec, _dotenv.values(text, environ=environ), environ)
+    assert missing("", {}) == ["API_KEY", "MODE"]
     # Empty in .env counts as set; so does the process environment; a bare key does not.
-    assert _env.missing_required(VARS, "API_KEY=\nMODE\n", environ={}) == ["MODE"]
-    assert _env.missing_required(VARS, "API_KEY=\n", environ={"MODE": "x"}) == []
+    assert missing("API_KEY=\nMODE\n", {}) == ["MODE"]
+    assert missing("API_KEY=\n", {"MODE": "x"}) == []
 
 
 def test_masked_diff_never_has_values():
@@ -133,7 +139,7 @@ def test_set_then_idempotent_with_untouched_file(home):
     with open(path) as handle:
         text = handle.read()
     assert text == "# The API key\nAPI_KEY=%s\n" % _envfile.quote(SECRET, "API_KEY")
-    assert _envfile.values(text, environ={"HOME": "/elsewhere"}) == {"API_KEY": SECRET}
+    assert _dotenv.values(text, environ={"HOME": "/elsewhere"}) == {"API_KEY": SECRET}
     mtime = os.stat(path).st_mtime_ns
     again = run(home, values={"API_KEY": SECRET}, plugin="Demo Plugin")
     assert again["changed"] is False and (again["added"], again["changed_keys"], again["removed"]) == ([], [], [])
@@ -151,7 +157,7 @@ def test_required_check_fails_after_writing(home):
         run(home, values={"PORT": "1"})
     assert "API_KEY" in str(info.value)
     assert info.value.details["changed"] is True and info.value.details["missing_required"] == ["API_KEY"]
-    assert _envfile.values(open(env_path(home)).read()) == {"PORT": "1"}
+    assert _dotenv.values(open(env_path(home)).read()) == {"PORT": "1"}
     # Satisfied by the module's environment, or disabled.
     assert run(home, values={"PORT": "1"}, environ={"API_KEY": "from-env"})["missing_required"] == []
     assert run(home, values={"PORT": "1"}, check_required=False)["missing_required"] == ["API_KEY"]

@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.atk.core.plugins.module_utils import _dotenv as D
 from ansible_collections.atk.core.plugins.module_utils import _envfile as E
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
@@ -120,8 +121,8 @@ def assign_lines(pairs):
 def test_quote_round_trips_through_real_dotenv(value):
     text = "K=" + E.quote(value, "K") + "\n"
     assert atk_values(text) == {"K": value}
-    assert E.values(text, environ=TEST_ENV) == {"K": value}
-    assert E.static_values(text) == {"K": value}
+    assert D.values(text, environ=TEST_ENV) == {"K": value}
+    assert D.static_values(text) == {"K": value}
 
 
 @SETTINGS
@@ -163,7 +164,7 @@ def test_quote_forms(value, expected):
 def test_dollar_sentinel_does_not_depend_on_environment():
     text = "K=" + E.quote("${HOME} ${=:-$} ${X:-d}", "K") + "\n"
     for env in ({}, {"HOME": "h", "X": "x"}, TEST_ENV):
-        assert E.values(text, environ=env) == {"K": "${HOME} ${=:-$} ${X:-d}"}
+        assert D.values(text, environ=env) == {"K": "${HOME} ${=:-$} ${X:-d}"}
     assert atk_values(text) == {"K": "${HOME} ${=:-$} ${X:-d}"}
 
 
@@ -214,17 +215,17 @@ def test_set_and_remove_same_key_is_refused():
 def test_parser_matches_python_dotenv_on_arbitrary_text(text):
     expected = real_values(text)
     with mock.patch.dict(os.environ, TEST_ENV, clear=True):
-        ours = E.values(text, include_unset=True)
+        ours = D.values(text, include_unset=True)
     assert ours == expected
     assert list(ours) == list(expected)
-    assert E.values(text, environ=TEST_ENV) == dict((k, v) for k, v in expected.items() if v is not None)
+    assert D.values(text, environ=TEST_ENV) == dict((k, v) for k, v in expected.items() if v is not None)
 
 
 @SETTINGS
 @given(text=text_strategy)
 def test_render_of_parse_is_byte_identical(text):
-    document = E.parse(text)
-    rendered = E.render(document)
+    document = D.parse(text)
+    rendered = D.render(document)
     body = text[1:] if text.startswith("\ufeff") else text
     mixed = "\r" in body and not (body.count("\r\n") == body.count("\n") == body.count("\r"))
     if mixed:
@@ -248,19 +249,19 @@ def test_render_of_parse_is_byte_identical(text):
     "  indented=1\n\t\n",
 ])
 def test_examples_parse_and_render(text):
-    assert E.render(E.parse(text)) == text
-    assert E.values(text, environ=TEST_ENV, include_unset=True) == real_values(text)
+    assert D.render(D.parse(text)) == text
+    assert D.values(text, environ=TEST_ENV, include_unset=True) == real_values(text)
 
 
 def test_line_kinds():
     text = "# c\n\nA=1\nB\nbad line here\n"
-    kinds = [(line.kind, line.key) for line in E.parse(text)]
+    kinds = [(line.kind, line.key) for line in D.parse(text)]
     assert kinds == [("comment", None), ("blank", None), ("assign", "A"), ("bare", "B"), ("error", None)]
-    assert E.parse(text).keys() == ["A"]
+    assert D.parse(text).keys() == ["A"]
 
 
 def test_repr_never_shows_text():
-    line = E.parse("SECRET=hunter2\n").lines[0]
+    line = D.parse("SECRET=hunter2\n").lines[0]
     assert "hunter2" not in repr(line)
 
 
@@ -290,7 +291,7 @@ atk_safe_values = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Nd", 
 
 
 def test_atk_example_is_untouched_when_values_already_match():
-    assert E.render(E.parse(ATK_EXAMPLE)) == ATK_EXAMPLE
+    assert D.render(D.parse(ATK_EXAMPLE)) == ATK_EXAMPLE
     new, added, changed, removed = E.set_values(ATK_EXAMPLE, {"DEMO_TOKEN": "tok-123", "DEMO_GREETING": "hello world"})
     assert new is ATK_EXAMPLE or new == ATK_EXAMPLE
     assert (added, changed, removed) == ([], [], [])
@@ -303,8 +304,8 @@ def test_atk_writer_output_is_kept_byte_identical(pairs, described):
     mapping = dict(pairs)
     assume(all(atk_values("K=" + ('"%s"' % v if " " in v else v) + "\n") == {"K": v} for v in mapping.values()))
     text = atk_save_env_file(mapping, dict((k, "about " + k) for k in mapping) if described else None)
-    assert E.render(E.parse(text)) == text
-    assert E.values(text, environ={}) == mapping
+    assert D.render(D.parse(text)) == text
+    assert D.values(text, environ={}) == mapping
     new, added, changed, removed = E.set_values(text, mapping)
     assert new == text and (added, changed, removed) == ([], [], [])
 
@@ -393,7 +394,7 @@ def test_environment_dependent_values_are_rewritten_literally():
     assert new == "A=${=:-$}{HOME}/x\n" and atk_values(new) == {"A": "${HOME}/x"}
     assert E.set_values(new, {"A": "${HOME}/x"}) == (new, [], [], [])
     # Reads as "x" without the variable, but atk may see it set: never "already equal".
-    assert E.static_values("A=${UNSET_HERE}x\nB=${=:-$}{x}\n") == {"B": "${x}"}
+    assert D.static_values("A=${UNSET_HERE}x\nB=${=:-$}{x}\n") == {"B": "${x}"}
     assert E.set_values("A=${UNSET_HERE}x\n", {"A": "x"})[0] == "A=x\n"
 
 
@@ -429,10 +430,10 @@ def test_edits_on_arbitrary_files_read_back_as_intended(text, changes, drop):
         new, added, changed, removed = E.update(text, set_values=changes, remove=drop)
     except AtkError:
         # Only refused when the existing file has a statement python-dotenv cannot parse.
-        assert any(line.kind == "error" for line in E.parse(text))
+        assert any(line.kind == "error" for line in D.parse(text))
         return
     with mock.patch.dict(os.environ, TEST_ENV, clear=True):
-        before_raw = dict(dotenv.dotenv_values(stream=io.StringIO(E.render(E.parse(text)).replace("\r\n", "\n")),
+        before_raw = dict(dotenv.dotenv_values(stream=io.StringIO(D.render(D.parse(text)).replace("\r\n", "\n")),
                                                interpolate=False))
     after = real_values(new)
     for key, value in changes.items():

@@ -1,21 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""_fs: atomic writes, tree swaps, leftovers and the home lock."""
+"""_fs: atomic writes, tree swaps and leftovers."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import stat
-import tempfile
-import threading
-import time
 
 import pytest
 
 from ansible_collections.atk.core.plugins.module_utils import _fs as F
-from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
 REAL_RENAME = os.rename
 
@@ -274,102 +269,3 @@ def test_tree_files(tmp_path):
     assert files["bin/run.sh"][:2] == ("file", True)
     assert files["plugin.yaml"][:2] == ("file", False)
     assert F.tree_files(str(tmp_path / "missing")) == {}
-
-
-# -- HomeLock -----------------------------------------------------------------------------------
-
-def _hold_lock(home, held, release, queue):
-    with F.HomeLock(home, timeout=5):
-        held.set()
-        release.wait(10)
-        queue.put(time.time())
-
-
-def _fork_context():
-    return multiprocessing.get_context("fork")
-
-
-def test_lock_lives_in_dot_git(tmp_path):
-    (tmp_path / ".git").mkdir()
-    with F.HomeLock(str(tmp_path)):
-        assert (tmp_path / ".git" / "atk-core" / "lock").is_file()
-        assert mode_of(tmp_path / ".git" / "atk-core" / "lock") & 0o077 == 0
-    assert sorted(os.listdir(str(tmp_path))) == [".git"]
-
-
-def test_lock_before_the_home_exists_lives_in_tmp(tmp_path):
-    home = tmp_path / "not-yet"
-    lock = F.HomeLock(str(home))
-    with lock:
-        assert not home.exists()
-        path = lock._lock_path()  # pylint: disable=protected-access
-        assert os.path.dirname(path) == tempfile.gettempdir()
-        assert os.path.basename(path).startswith("atk-core-%d-" % os.getuid())
-        assert os.path.isfile(path)
-    # Keyed on the real path: another spelling of the same home gets the same lock file.
-    (tmp_path / "alias").symlink_to(tmp_path)
-    assert F.HomeLock(str(tmp_path / "alias" / "not-yet"))._lock_path() == path  # pylint: disable=protected-access
-
-
-def test_lock_serialises_two_processes(tmp_path):
-    (tmp_path / ".git").mkdir()
-    ctx = _fork_context()
-    held, release, queue = ctx.Event(), ctx.Event(), ctx.Queue()
-    child = ctx.Process(target=_hold_lock, args=(str(tmp_path), held, release, queue))
-    child.start()
-    try:
-        assert held.wait(10)
-        start = time.time()
-        release_at = start + 0.4
-        # Let the holder go in 0.4 s; we must not get the lock before it has let go.
-        timer = threading.Timer(0.4, release.set)
-        timer.start()
-        with F.HomeLock(str(tmp_path), timeout=10):
-            acquired = time.time()
-        timer.join(10)
-        released = queue.get(timeout=10)
-    finally:
-        release.set()
-        child.join(10)
-    assert child.exitcode == 0
-    assert acquired >= released
-    assert acquired >= release_at - 0.05
-
-
-def test_lock_times_out_with_a_clear_message(tmp_path):
-    (tmp_path / ".git").mkdir()
-    ctx = _fork_context()
-    held, release, queue = ctx.Event(), ctx.Event(), ctx.Queue()
-    child = ctx.Process(target=_hold_lock, args=(str(tmp_path), held, release, queue))
-    child.start()
-    try:
-        assert held.wait(10)
-        start = time.time()
-        with pytest.raises(AtkError) as info:
-            with F.HomeLock(str(tmp_path), timeout=1):
-                pytest.fail("got a lock another process holds")
-        waited = time.time() - start
-    finally:
-        release.set()
-        child.join(10)
-    assert 0.9 <= waited < 5
-    assert info.value.msg == "Another atk.core run has held the lock on %s for more than 1 seconds." % tmp_path
-    assert info.value.hint == "Wait for it to finish, or raise lock_timeout."
-    assert str(info.value) == info.value.msg + " " + info.value.hint
-    # After the holder is gone the lock is free again, and a timed-out attempt leaked nothing.
-    with F.HomeLock(str(tmp_path), timeout=1):
-        pass
-
-
-def test_lock_is_exclusive_within_one_process_too(tmp_path):
-    (tmp_path / ".git").mkdir()
-    with F.HomeLock(str(tmp_path)):
-        with pytest.raises(AtkError):
-            with F.HomeLock(str(tmp_path), timeout=0.1):
-                pass
-    with F.HomeLock(str(tmp_path), shared=True):
-        with F.HomeLock(str(tmp_path), shared=True, timeout=0.1):
-            pass
-        with pytest.raises(AtkError):
-            with F.HomeLock(str(tmp_path), timeout=0.1):
-                pass

@@ -13,6 +13,7 @@ from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git as G
 from ansible_collections.atk.core.plugins.module_utils import _gitignore
 from ansible_collections.atk.core.plugins.module_utils import _home as H
+from ansible_collections.atk.core.plugins.module_utils import _home_repo as R
 from ansible_collections.atk.core.plugins.module_utils import _manifest as M
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
@@ -64,9 +65,9 @@ def committed_files(repo, rev="HEAD"):
 def check_then_apply(root, home, **kwargs):
     """converge_home in check mode (must write nothing), then for real (must do what it predicted)."""
     before = atk_peer.snapshot(root)
-    planned, dummy = H.converge_home(str(home), G.Git(), check_mode=True, **kwargs)
+    planned, dummy = R.converge_home(str(home), G.Git(), check_mode=True, **kwargs)
     assert atk_peer.snapshot(root) == before, "check mode wrote something"
-    done, warnings = H.converge_home(str(home), G.Git(), check_mode=False, **kwargs)
+    done, warnings = R.converge_home(str(home), G.Git(), check_mode=False, **kwargs)
     assert done == planned
     return done, warnings
 
@@ -344,15 +345,15 @@ def test_converge_fresh_home_with_config(env):
     assert git(home, "log", "--format=%s").splitlines() == ["Update ATK config", "Initialize ATK Home"]
     assert committed_files(home) == ["manifest.yaml"]
     assert M.load_manifest(str(home))["config"] == {"auto_commit": True, "auto_push": True}
-    again, dummy = H.converge_home(str(home), G.Git(), config={"auto_commit": True, "auto_push": True})
+    again, dummy = R.converge_home(str(home), G.Git(), config={"auto_commit": True, "auto_push": True})
     assert again == []
 
 
 def test_converge_existing_valid_home_is_a_no_op(env):
     home = make_home(env / "home")
     before = atk_peer.snapshot(env)
-    assert H.converge_home(str(home), G.Git(), config={"auto_commit": True}) == ([], [])
-    assert H.converge_home(str(home), G.Git(), check_mode=True) == ([], [])
+    assert R.converge_home(str(home), G.Git(), config={"auto_commit": True}) == ([], [])
+    assert R.converge_home(str(home), G.Git(), check_mode=True) == ([], [])
     assert atk_peer.snapshot(env) == before
 
 
@@ -402,7 +403,7 @@ def test_converge_repairs_a_clone(env):
 def test_converge_clones_a_home(env):
     origin = make_home(env / "origin")
     bare = bare_of(origin, env / "remote.git")
-    done, dummy = H.converge_home(str(env / "home"), G.Git(), repo=str(bare))
+    done, dummy = R.converge_home(str(env / "home"), G.Git(), repo=str(bare))
     assert done == [{"action": "clone", "repo": str(bare)}]  # creating plugins/ is part of the clone
     assert H.validate_home(str(env / "home")) == []
     assert head_of(env / "home") == head_of(origin)
@@ -425,14 +426,14 @@ def test_clone_refuses_non_homes_and_option_like_urls(env):
     git(plain, "init", "-q")
     commit_file(plain, "README", "x")
     with pytest.raises(AtkError) as info:
-        H.converge_home(str(env / "home"), G.Git(), repo=str(plain))
+        R.converge_home(str(env / "home"), G.Git(), repo=str(plain))
     assert "it has no manifest.yaml" in info.value.msg
     with pytest.raises(AtkError) as info:
-        H.converge_home(str(env / "home"), G.Git(), repo=str(env / "missing.git"))
+        R.converge_home(str(env / "home"), G.Git(), repo=str(env / "missing.git"))
     assert info.value.msg.startswith("Cannot clone the ATK home repository")
     for url in ("--upload-pack=touch /tmp/x", "ext::sh -c touch% /tmp/x"):
         with pytest.raises(AtkError):
-            H.converge_home(str(env / "home"), G.Git(), repo=url)
+            R.converge_home(str(env / "home"), G.Git(), repo=url)
     assert not (env / "home").exists()
     assert [n for n in os.listdir(str(env)) if n.startswith(_fs.TEMP_PREFIX)] == []
 
@@ -440,7 +441,7 @@ def test_clone_refuses_non_homes_and_option_like_urls(env):
 def test_update_fast_forwards_from_a_local_bare_remote(env):
     origin = make_home(env / "origin")
     bare = bare_of(origin, env / "remote.git")
-    H.converge_home(str(env / "home"), G.Git(), repo=str(bare))
+    R.converge_home(str(env / "home"), G.Git(), repo=str(bare))
     home = env / "home"
     old = head_of(home)
     commit_file(origin, "manifest.yaml", M.dump_manifest(M.with_entry(M.initial_manifest(), M.make_entry("A", "aa", "local"))))
@@ -450,32 +451,32 @@ def test_update_fast_forwards_from_a_local_bare_remote(env):
     assert head_of(home) == head_of(origin)
     assert [e["directory"] for e in M.load_manifest(str(home))["plugins"]] == ["aa"]
     assert H.validate_home(str(home)) == []
-    assert H.converge_home(str(home), G.Git(), update=True) == ([], [])
+    assert R.converge_home(str(home), G.Git(), update=True) == ([], [])
 
 
 def test_update_when_the_remote_is_behind_does_nothing(env):
     origin = make_home(env / "origin")
     bare = bare_of(origin, env / "remote.git")
-    H.converge_home(str(env / "home"), G.Git(), repo=str(bare))
+    R.converge_home(str(env / "home"), G.Git(), repo=str(bare))
     commit_file(env / "home", "notes.txt", "local work")
     before = head_of(env / "home")
-    assert H.converge_home(str(env / "home"), G.Git(), update=True) == ([], [])
+    assert R.converge_home(str(env / "home"), G.Git(), update=True) == ([], [])
     assert head_of(env / "home") == before
 
 
 def test_update_refuses_a_diverged_home(env):
     origin = make_home(env / "origin")
     bare = bare_of(origin, env / "remote.git")
-    H.converge_home(str(env / "home"), G.Git(), repo=str(bare))
+    R.converge_home(str(env / "home"), G.Git(), repo=str(bare))
     home = env / "home"
     commit_file(home, "manifest.yaml", "schema_version: 'local'\n")
     local = head_of(home)
     commit_file(origin, "manifest.yaml", "schema_version: 'remote'\n")
     git(origin, "push", "-q")
-    planned, dummy = H.converge_home(str(home), G.Git(), check_mode=True, update=True)
+    planned, dummy = R.converge_home(str(home), G.Git(), check_mode=True, update=True)
     assert [a["action"] for a in planned] == ["update"]
     with pytest.raises(AtkError) as info:
-        H.converge_home(str(home), G.Git(), update=True)
+        R.converge_home(str(home), G.Git(), update=True)
     assert info.value.msg.startswith("Cannot fast-forward %s to origin/%s: " % (home, branch_of(home)))
     assert info.value.hint == ("The home has local commits or changes the remote does not have; reconcile them with git "
                                "and re-run.")
@@ -486,7 +487,7 @@ def test_update_refuses_a_diverged_home(env):
 def test_update_without_upstream(env):
     home = make_home(env / "home")
     with pytest.raises(AtkError) as info:
-        H.converge_home(str(home), G.Git(), update=True)
+        R.converge_home(str(home), G.Git(), update=True)
     assert info.value.msg == "Cannot update %s: its branch tracks no remote branch." % home
 
 
@@ -502,28 +503,28 @@ def test_push_sets_upstream_then_pushes_new_commits(env):
     commit_file(home, "notes.txt", "x")
     done, dummy = check_then_apply(env, home, push=True)
     assert done == [{"action": "push", "remote": "origin", "branch": branch, "commits": 1}]
-    assert H.converge_home(str(home), G.Git(), push=True) == ([], [])
+    assert R.converge_home(str(home), G.Git(), push=True) == ([], [])
 
 
 def test_absent_needs_force(env):
     home = make_home(env / "home")
     with pytest.raises(AtkError) as info:
-        H.converge_home(str(home), G.Git(), state="absent")
+        R.converge_home(str(home), G.Git(), state="absent")
     assert "Refusing to delete the ATK home %s" % home in info.value.msg
     assert info.value.hint == "Set force=true to delete it."
     assert H.validate_home(str(home)) == []
     done, dummy = check_then_apply(env, home, state="absent", force=True)
     assert done == [{"action": "remove", "path": str(home)}]
     assert not home.exists()
-    assert H.converge_home(str(home), G.Git(), state="absent") == ([], [])
+    assert R.converge_home(str(home), G.Git(), state="absent") == ([], [])
 
 
 def test_predict_matches_describe_after_the_real_run(env):
     home = str(env / "home")
-    before = H.describe(home, G.Git())
-    planned, dummy = H.converge_home(home, G.Git(), check_mode=True, config={"auto_push": True})
-    predicted = H.predict(before, planned)
-    H.converge_home(home, G.Git(), config={"auto_push": True})
-    after = H.describe(home, G.Git())
+    before = R.describe(home, G.Git())
+    planned, dummy = R.converge_home(home, G.Git(), check_mode=True, config={"auto_push": True})
+    predicted = R.predict(before, planned)
+    R.converge_home(home, G.Git(), config={"auto_push": True})
+    after = R.describe(home, G.Git())
     for key in ("path", "exists", "valid", "errors", "config", "plugins", "remote_url"):
         assert predicted[key] == after[key], key

@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 
+import os
+import time
+
 from ansible_collections.atk.core.plugins.module_utils import _lifecycle as L
 from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
 
@@ -126,7 +129,7 @@ def test_tail_masks_overlapping_secrets_completely():
     assert "123" not in shown, shown
 
 
-# -- required_unset ---------------------------------------------------------------------------------
+# -- missing_required ---------------------------------------------------------------------------------
 
 ENV_SPEC = {"name": "P", "env_vars": [
     {"name": "ATKT_REQ_IN_FILE", "required": True},
@@ -141,24 +144,24 @@ ENV_TEXT = "ATKT_REQ_IN_FILE=x\nATKT_REQ_EMPTY=\nATKT_REQ_NO_VALUE\n# ATKT_REQ_L
 PROCESS_ENV = {"ATKT_REQ_IN_ENV": "from-env", "ATKT_REQ_EMPTY": "ignored"}
 
 
-def test_required_unset():
+def test_missing_required():
     values = {"ATKT_REQ_IN_FILE": "x", "ATKT_REQ_EMPTY": ""}
-    assert L.required_unset(ENV_SPEC, values, PROCESS_ENV) == ["ATKT_REQ_MISSING", "ATKT_REQ_NO_VALUE", "ATKT_REQ_LAST"]
-    assert L.required_unset(ENV_SPEC, values, {}) == ["ATKT_REQ_IN_ENV", "ATKT_REQ_MISSING", "ATKT_REQ_NO_VALUE",
+    assert L.missing_required(ENV_SPEC, values, PROCESS_ENV) == ["ATKT_REQ_MISSING", "ATKT_REQ_NO_VALUE", "ATKT_REQ_LAST"]
+    assert L.missing_required(ENV_SPEC, values, {}) == ["ATKT_REQ_IN_ENV", "ATKT_REQ_MISSING", "ATKT_REQ_NO_VALUE",
                                                       "ATKT_REQ_LAST"]
-    assert L.required_unset({"name": "P"}, {}, {}) == []
-    assert L.required_unset({"name": "P", "env_vars": None}, {}, {}) == []
+    assert L.missing_required({"name": "P"}, {}, {}) == []
+    assert L.missing_required({"name": "P", "env_vars": None}, {}, {}) == []
 
 
-def test_required_unset_uses_the_process_environment_by_default(monkeypatch):
+def test_missing_required_uses_the_process_environment_by_default(monkeypatch):
     monkeypatch.setenv("ATKT_REQ_LAST", "set")
     spec = {"env_vars": [{"name": "ATKT_REQ_LAST", "required": True}, {"name": "ATKT_REQ_NOT_SET", "required": True}]}
     monkeypatch.delenv("ATKT_REQ_NOT_SET", raising=False)
-    assert L.required_unset(spec, {}) == ["ATKT_REQ_NOT_SET"]
+    assert L.missing_required(spec, {}) == ["ATKT_REQ_NOT_SET"]
 
 
 @atk_peer.needs_atk
-def test_required_unset_agrees_with_atk(tmp_path):
+def test_missing_required_agrees_with_atk(tmp_path):
     plugin = tmp_path / "p"
     plugin.mkdir()
     (plugin / ".env").write_text(ENV_TEXT)
@@ -169,16 +172,74 @@ def test_required_unset_agrees_with_atk(tmp_path):
         "from pathlib import Path\nfrom atk.env import check_required_env_vars\nfrom atk.plugin_schema import PluginSchema\n"
         "RESULT = check_required_env_vars(PluginSchema.model_validate(PAYLOAD[0]), Path(PAYLOAD[1]))",
         [spec, str(plugin)], env=extra)
-    assert L.required_unset(spec, L.read_env(str(plugin)), PROCESS_ENV) == theirs
+    assert L.missing_required(spec, L.read_env(str(plugin)), PROCESS_ENV) == theirs
 
 
-def test_detached_runner_leaves_no_output_file_behind(tmp_path):
-    """The output holds what the command printed, secrets from its .env included: returned, not kept."""
+def test_run_returns_masked_output_and_leaves_no_log_behind(tmp_path):
+    """The output holds what the command printed, secrets from its .env included: returned masked, not kept."""
     logs, plugin = tmp_path / "logs", tmp_path / "p"
+    logs.mkdir()
     plugin.mkdir()
-    run = L.detached_runner(str(logs), environ={"PATH": "/usr/bin:/bin"})
-    code, out, err = run(["/bin/sh", "-c", 'echo "token $TOKEN"; echo oops >&2; exit 3'], cwd=str(plugin),
-                         env_update={"TOKEN": "s3cr3t-value"})
-    assert (code, err) == (3, "")
-    assert "token s3cr3t-value" in out and "oops" in out
+    (plugin / ".env").write_text("TOKEN=s3cr3t-value\nPLAIN=visible-value\n")
+    spec = {"name": "P", "env_vars": [{"name": "TOKEN", "secret": True}, {"name": "PLAIN"}],
+            "lifecycle": {"install": 'echo "token $TOKEN plain $PLAIN"; echo oops >&2; exit 3'}}
+    code, out = L.run(L.Shell(), spec, "install", str(plugin), {"PATH": "/usr/bin:/bin"}, log=str(logs / "p.install.log"))
+    assert code == 3
+    assert "token ******** plain visible-value" in out and "oops" in out
+    assert "s3cr3t-value" not in out
     assert list(logs.iterdir()) == []
+    assert L.run(L.Shell(), {"name": "P"}, "install", str(plugin)) is None
+
+
+def test_run_keeps_the_log_when_asked_and_status_gets_no_env(tmp_path):
+    plugin = tmp_path / "p"
+    plugin.mkdir()
+    (plugin / ".env").write_text("TOKEN=abc\n")
+    spec = {"name": "P", "lifecycle": {"status": 'echo "[$TOKEN]"', "start": 'echo "[$TOKEN]"'}}
+    log = tmp_path / "start.log"
+    code, out = L.run(L.Shell(), spec, "start", str(plugin), {"PATH": "/usr/bin:/bin"}, log=str(log), keep_log=True)
+    assert code == 0 and log.read_text() == "[abc]\n"
+    assert out == "[********]\n"  # TOKEN is not declared: secret
+    code, out = L.run(L.Shell(), spec, "status", str(plugin), {"PATH": "/usr/bin:/bin"}, log=str(log))
+    assert (code, out) == (0, "[]\n")
+
+
+# -- Shell --------------------------------------------------------------------------------------
+
+def test_shell_writes_output_to_a_file(tmp_path):
+    log = tmp_path / "out.log"
+    code = L.Shell().run("echo hello; echo oops >&2; pwd; exit 3", str(tmp_path), {"PATH": os.environ["PATH"]}, str(log))
+    assert code == 3
+    assert log.read_text().splitlines() == ["hello", "oops", str(tmp_path)]
+    assert (log.stat().st_mode & 0o777) == 0o600
+
+
+def test_shell_does_not_wait_for_background_children(tmp_path):
+    started = time.monotonic()
+    code = L.Shell().run("sleep 30 & echo $! > pid", str(tmp_path), {"PATH": os.environ["PATH"]}, str(tmp_path / "log"))
+    assert code == 0
+    assert time.monotonic() - started < 10
+    pid = int((tmp_path / "pid").read_text())
+    os.kill(pid, 0)  # the child is alive: it outlived the command
+    os.kill(pid, 9)
+
+
+def test_shell_timeout_kills_the_process_group(tmp_path):
+    code = L.Shell().run("sleep 30 & echo $! > pid; wait", str(tmp_path), {"PATH": os.environ["PATH"]}, None, timeout=0.5)
+    assert code is None
+    pid = int((tmp_path / "pid").read_text())
+    time.sleep(0.2)
+    assert _gone(pid)
+
+
+def _gone(pid):
+    """True when ``pid`` is dead (a zombie nobody reaped counts: in a container PID 1 may not reap)."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (IOError, OSError):
+        return True
+
+
+def test_missing_message_names_every_variable():
+    assert L.missing_message("Demo", ["A", "B"]) == "Missing required environment variables for 'Demo': A, B."

@@ -16,6 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.atk.core.plugins.module_utils import _dotenv
+from ansible_collections.atk.core.plugins.module_utils import _envfile
 from ansible_collections.atk.core.plugins.module_utils import _mcp as M
 from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
 
@@ -110,12 +112,13 @@ def test_duplicate_env_name_keeps_first_position():
     assert list(revealed(data, {"A": "1", "B": "2"})["Demo Plugin"]["env"]) == ["A", "B"]
 
 
-def test_masked_view_hides_values_everywhere_but_keeps_not_set():
+def test_masked_view_hides_secrets_everywhere_but_keeps_not_set_and_plain_values():
     data = spec({"transport": "stdio", "command": "npx", "args": ["--key", "${KEY}", "$URL/mcp", "$MISSING"], "env": ["KEY", "URL", "MISSING"]},
                 [var("KEY", secret=True), var("URL", default="http://localhost:1"), var("MISSING", required=True)])
     result = M.resolve(data, PLUGIN_DIR, {"KEY": "s3cr3t-value"})
-    assert result["masked"] == {"Demo Plugin": {"command": "npx", "args": ["--key", "********", "********/mcp", "$MISSING"],
-                                                "env": {"KEY": "********", "URL": "********", "MISSING": "<NOT_SET>"}}}
+    # URL is declared and not secret: it stays readable (the one masking rule, _mask.secret_names).
+    assert result["masked"] == {"Demo Plugin": {"command": "npx", "args": ["--key", "********", "http://localhost:1/mcp", "$MISSING"],
+                                                "env": {"KEY": "********", "URL": "http://localhost:1", "MISSING": "<NOT_SET>"}}}
     assert "s3cr3t-value" not in json.dumps(result["masked"])
     assert "s3cr3t-value" in json.dumps(result["revealed"])
     assert result["values"] == ["s3cr3t-value", "http://localhost:1"]
@@ -181,7 +184,6 @@ def cases(draw):
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(cases(), min_size=150, max_size=150))
 def test_matches_atk_generate_mcp_config(tmp_path_factory, batch):
-    from ansible_collections.atk.core.plugins.module_utils import _envfile
     root = tmp_path_factory.mktemp("mcp")
     payload = []
     for index, case in enumerate(batch):
@@ -191,6 +193,6 @@ def test_matches_atk_generate_mcp_config(tmp_path_factory, batch):
         payload.append({"dir": str(plugin_dir), "spec": case["spec"], "env_text": text})
     expected = atk_peer.atk_python(_ATK_SCRIPT, payload)
     for case, item, want in zip(batch, payload, expected):
-        values = _envfile.values(item["env_text"], environ={})
+        values = _dotenv.values(item["env_text"], environ={})
         got = M.resolve(case["spec"], item["dir"], values)["revealed"]
         assert got == want, (case, item["env_text"])

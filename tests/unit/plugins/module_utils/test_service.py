@@ -9,10 +9,10 @@ import http.server
 import os
 import socket
 import threading
-import time
 
 import pytest
 
+from ansible_collections.atk.core.plugins.module_utils import _lifecycle
 from ansible_collections.atk.core.plugins.module_utils import _service as S
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
@@ -55,14 +55,6 @@ def test_conflict_message_uses_atk_wording():
     assert "Port 5847 is already in use." in text
     assert "Piper TTS requires this port for: Piper TTS HTTP API endpoint." in text
     assert "Port 9000 is already in use. Plugin 'Piper TTS' declares this port." in text
-
-
-def test_missing_env_message_names_every_variable():
-    assert S.missing_env_message("Demo", ["A", "B"]) == "Missing required environment variables for 'Demo': A, B."
-
-
-def test_mask_longest_first_and_skips_short_values():
-    assert S.mask("token=abcdef abc ab", ["abc", "abcdef", "ab", ""]) == "token=******** ******** ab"
 
 
 def test_port_conflicts_in_declaration_order():
@@ -160,57 +152,22 @@ def test_wait_healthy_waits_until_up():
 
 # -- the shell runner --------------------------------------------------------------------
 
-def test_shell_writes_output_to_a_file(tmp_path):
-    log = tmp_path / "out.log"
-    code = S.Shell().run("echo hello; echo oops >&2; pwd; exit 3", str(tmp_path), {"PATH": os.environ["PATH"]}, str(log))
-    assert code == 3
-    assert log.read_text().splitlines() == ["hello", "oops", str(tmp_path)]
-    assert (log.stat().st_mode & 0o777) == 0o600
-
-
-def test_shell_does_not_wait_for_background_children(tmp_path):
-    started = time.monotonic()
-    code = S.Shell().run("sleep 30 & echo $! > pid", str(tmp_path), {"PATH": os.environ["PATH"]}, str(tmp_path / "log"))
-    assert code == 0
-    assert time.monotonic() - started < 10
-    pid = int((tmp_path / "pid").read_text())
-    os.kill(pid, 0)  # the child is alive: it outlived the command
-    os.kill(pid, 9)
-
-
-def test_shell_timeout_kills_the_process_group(tmp_path):
-    code = S.Shell().run("sleep 30 & echo $! > pid; wait", str(tmp_path), {"PATH": os.environ["PATH"]}, None, timeout=0.5)
-    assert code is None
-    pid = int((tmp_path / "pid").read_text())
-    time.sleep(0.2)
-    assert _gone(pid)
-
-
-def _gone(pid):
-    """True when ``pid`` is dead (a zombie nobody reaped counts: in a container PID 1 may not reap)."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (IOError, OSError):
-        return True
-
-
 def test_status_runs_without_env_file_and_lifecycle_env_has_it(tmp_path):
     (tmp_path / ".env").write_text("ONLY_IN_ENV_FILE=1\n")
     spec = {"name": "Demo", "lifecycle": {"status": 'test -z "$ONLY_IN_ENV_FILE"'}}
     environ = {"PATH": os.environ["PATH"]}
-    assert S.run_status(S.Shell(), spec, str(tmp_path), environ, 10) == S.RUNNING
+    assert S.run_status(_lifecycle.Shell(), spec, str(tmp_path), environ, 10) == S.RUNNING
     spec["lifecycle"]["status"] = 'test -n "$ONLY_IN_ENV_FILE"'
-    assert S.run_status(S.Shell(), spec, str(tmp_path), environ, 10) == S.STOPPED
-    assert S.run_status(S.Shell(), {"name": "Demo"}, str(tmp_path), environ, 10) is None
-    env = S.lifecycle_env(str(tmp_path), {"PATH": "/bin", "ONLY_IN_ENV_FILE": "process"})
+    assert S.run_status(_lifecycle.Shell(), spec, str(tmp_path), environ, 10) == S.STOPPED
+    assert S.run_status(_lifecycle.Shell(), {"name": "Demo"}, str(tmp_path), environ, 10) is None
+    env = _lifecycle.environment(str(tmp_path), "start", {"PATH": "/bin", "ONLY_IN_ENV_FILE": "process"})
     assert env == {"PATH": "/bin", "ONLY_IN_ENV_FILE": "1"}
 
 
 def test_status_timeout_is_an_error(tmp_path):
     spec = {"name": "Slow", "lifecycle": {"status": "sleep 5"}}
     with pytest.raises(AtkError, match="did not finish within 1 seconds"):
-        S.run_status(S.Shell(), spec, str(tmp_path), {"PATH": os.environ["PATH"]}, 1)
+        S.run_status(_lifecycle.Shell(), spec, str(tmp_path), {"PATH": os.environ["PATH"]}, 1)
 
 
 # -- a run with a fake shell -----------------------------------------------------------
@@ -223,14 +180,14 @@ class FakeShell(object):
         self.fail = set(fail)
         self.ran = []
 
-    def run(self, command, cwd, env, output=None, timeout=None):
+    def run(self, command, cwd, env, log=None, timeout=None):
         action, key = command.split()
         if action == "status":
             return 0 if self.running.get(key) else 1
         self.ran.append(command)
         if command in self.fail:
-            if output:
-                with open(output, "w") as handle:
+            if log:
+                with open(log, "w") as handle:
                     handle.write("boom with secret-value\n")
             return 7
         self.running[key] = action == "start"

@@ -14,7 +14,12 @@ import stat
 
 import pytest
 
-from ansible_collections.atk.core.plugins.module_utils import _sources as S
+from ansible_collections.atk.core.plugins.module_utils import _git_source as GS
+from ansible_collections.atk.core.plugins.module_utils import _local_source as LS
+from ansible_collections.atk.core.plugins.module_utils import _proc
+from ansible_collections.atk.core.plugins.module_utils import _registry_source as RS
+from ansible_collections.atk.core.plugins.module_utils import _source_cache as SC
+from ansible_collections.atk.core.plugins.module_utils import _urls as U
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -49,7 +54,7 @@ class FakeRunner(object):
     ("git@", "git@"),
 ])
 def test_normalize_git_url_is_atks(raw, expected):
-    assert S.normalize_git_url(raw) == expected
+    assert U.normalize_git_url(raw) == expected
 
 
 # -- hostile URLs -------------------------------------------------------------------------
@@ -73,11 +78,11 @@ def test_normalize_git_url_is_atks(raw, expected):
 def test_hostile_urls_are_refused_before_git_runs(url, tmp_path):
     run = FakeRunner()
     with pytest.raises(AtkError):
-        S.check_url(url)
+        U.check_url(url)
     with pytest.raises(AtkError):
-        S.RegistryCache(url, str(tmp_path), run)
+        RS.RegistryCache(url, str(tmp_path), run)
     with pytest.raises(AtkError):
-        S.GitSource(url, str(tmp_path), run)
+        GS.GitSource(url, str(tmp_path), run)
     assert run.calls == []
 
 
@@ -93,12 +98,12 @@ def test_hostile_urls_are_refused_before_git_runs(url, tmp_path):
     "/home/me/My Repos/registry",
 ])
 def test_ordinary_urls_are_accepted(url):
-    assert S.check_url(url) == url
+    assert U.check_url(url) == url
 
 
 def test_remote_helper_error_names_the_transport():
     with pytest.raises(AtkError) as err:
-        S.check_url("ext::sh -c id")
+        U.check_url("ext::sh -c id")
     assert "'ext::' remote-helper transport is not allowed" in str(err.value)
 
 
@@ -108,7 +113,7 @@ def test_remote_helper_error_names_the_transport():
     "main", "v1.2.3", "release/2026-01", "refs/heads/main", "refs/tags/v1", SHA, SHA.upper(), "feature_x", "a@b",
 ])
 def test_plausible_versions_are_accepted(version):
-    assert S.check_version(version) == version
+    assert SC.check_version(version) == version
 
 
 @pytest.mark.parametrize("version", [
@@ -117,12 +122,12 @@ def test_plausible_versions_are_accepted(version):
 ])
 def test_bad_versions_are_refused(version):
     with pytest.raises(AtkError):
-        S.check_version(version)
+        SC.check_version(version)
 
 
 def test_resolve_refuses_bad_versions_without_running_git(tmp_path):
     run = FakeRunner()
-    reg = S.RegistryCache("https://host/registry", str(tmp_path), run)
+    reg = RS.RegistryCache("https://host/registry", str(tmp_path), run)
     for version in ("-x", "--upload-pack=evil", "a..b"):
         with pytest.raises(AtkError, match="Refusing version"):
             reg.resolve(version)
@@ -131,14 +136,14 @@ def test_resolve_refuses_bad_versions_without_running_git(tmp_path):
 
 def test_resolve_of_a_full_sha_needs_nothing(tmp_path):
     run = FakeRunner()
-    reg = S.RegistryCache("https://host/registry", str(tmp_path), run)
+    reg = RS.RegistryCache("https://host/registry", str(tmp_path), run)
     assert reg.resolve(SHA.upper()) == SHA
     assert run.calls == [] and reg.network_calls == 0
 
 
 def test_has_commit_on_a_cold_cache_runs_nothing(tmp_path):
     run = FakeRunner()
-    reg = S.RegistryCache("https://host/registry", str(tmp_path), run)
+    reg = RS.RegistryCache("https://host/registry", str(tmp_path), run)
     assert reg.has_commit(SHA) is False
     assert run.calls == []
     with pytest.raises(AtkError, match="40-character commit id"):
@@ -146,8 +151,8 @@ def test_has_commit_on_a_cold_cache_runs_nothing(tmp_path):
 
 
 def test_is_sha():
-    assert S.is_sha(SHA) and S.is_sha(SHA.upper())
-    assert not S.is_sha(SHA[:-1]) and not S.is_sha(SHA + "0") and not S.is_sha("g" * 40) and not S.is_sha(None)
+    assert SC.is_sha(SHA) and SC.is_sha(SHA.upper())
+    assert not SC.is_sha(SHA[:-1]) and not SC.is_sha(SHA + "0") and not SC.is_sha("g" * 40) and not SC.is_sha(None)
 
 
 # -- redaction ----------------------------------------------------------------------------
@@ -166,12 +171,12 @@ def test_is_sha():
     ("https://user:secret@host", "https://host"),
 ])
 def test_redact_url(url, expected):
-    assert S.redact_url(url) == expected
+    assert U.redact_url(url) == expected
 
 
 def test_redact_text_removes_every_credential():
     text = "fatal: unable to access 'https://bob:hunter2@host/x/': 403; also http://tok@h2/y and ssh://git@h3/z"
-    out = S.redact_text(text)
+    out = U.redact_text(text)
     assert "hunter2" not in out and "bob" not in out and "tok@" not in out
     assert "https://host/x/" in out and "http://h2/y" in out and "ssh://git@h3/z" in out
 
@@ -179,7 +184,7 @@ def test_redact_text_removes_every_credential():
 def test_display_url_network_log_and_errors_are_redacted(tmp_path):
     err = "fatal: unable to access 'https://bob:hunter2@host/x/': Failed to connect to host port 443: Connection refused"
     run = FakeRunner((128, "", "Cloning into bare repository...\n" + err + "\n"))
-    reg = S.RegistryCache("https://bob:hunter2@host/x", str(tmp_path), run)
+    reg = RS.RegistryCache("https://bob:hunter2@host/x", str(tmp_path), run)
     assert reg.display_url == "https://host/x"
     with pytest.raises(AtkError) as exc:
         reg.resolve()
@@ -194,11 +199,11 @@ def test_display_url_network_log_and_errors_are_redacted(tmp_path):
 
 
 def test_cache_key_ignores_credentials(tmp_path):
-    one = S.RegistryCache("https://a:b@host/x", str(tmp_path))
-    two = S.RegistryCache("https://host/x/", str(tmp_path))
+    one = RS.RegistryCache("https://a:b@host/x", str(tmp_path))
+    two = RS.RegistryCache("https://host/x/", str(tmp_path))
     assert one.dir == two.dir
     assert one.dir.startswith(os.path.join(str(tmp_path), "registries") + os.sep)
-    assert S.GitSource("host/x", str(tmp_path)).dir.startswith(os.path.join(str(tmp_path), "git") + os.sep)
+    assert GS.GitSource("host/x", str(tmp_path)).dir.startswith(os.path.join(str(tmp_path), "git") + os.sep)
 
 
 @pytest.mark.parametrize("stderr, expected", [
@@ -211,7 +216,7 @@ def test_cache_key_ignores_credentials(tmp_path):
     ("", "Cannot reach"),
 ])
 def test_network_errors_are_classified(stderr, expected, tmp_path):
-    reg = S.RegistryCache("https://host/x", str(tmp_path), FakeRunner((128, "", stderr)))
+    reg = RS.RegistryCache("https://host/x", str(tmp_path), FakeRunner((128, "", stderr)))
     with pytest.raises(AtkError) as exc:
         reg.resolve()
     assert expected in str(exc.value)
@@ -223,7 +228,7 @@ def test_every_git_call_is_non_interactive_and_network_calls_are_counted(tmp_pat
             return 0, SHA + "\tHEAD\n", ""
         return 0, "", ""
     run = FakeRunner(answer)
-    reg = S.RegistryCache("https://host/x", str(tmp_path), run)
+    reg = RS.RegistryCache("https://host/x", str(tmp_path), run)
     os.makedirs(os.path.join(reg.repo))
     with open(os.path.join(reg.repo, "HEAD"), "w") as handle:
         handle.write("ref: refs/heads/main\n")
@@ -235,13 +240,13 @@ def test_every_git_call_is_non_interactive_and_network_calls_are_counted(tmp_pat
     assert "GIT_ALLOW_PROTOCOL" not in call["env"]
     reg.has_commit(SHA)
     local = run.calls[-1]
-    assert local["env"]["GIT_ALLOW_PROTOCOL"] == S.OFFLINE_ENV["GIT_ALLOW_PROTOCOL"]
+    assert local["env"]["GIT_ALLOW_PROTOCOL"] == SC.OFFLINE_ENV["GIT_ALLOW_PROTOCOL"]
     assert reg.network_calls == 1
 
 
 def test_remote_head_missing(tmp_path):
     run = FakeRunner((0, "", ""))
-    reg = S.RegistryCache("https://host/x", str(tmp_path), run)
+    reg = RS.RegistryCache("https://host/x", str(tmp_path), run)
     os.makedirs(reg.repo)
     with open(os.path.join(reg.repo, "HEAD"), "w") as handle:
         handle.write("ref: refs/heads/main\n")
@@ -253,7 +258,7 @@ def test_remote_head_missing(tmp_path):
 
 @pytest.mark.parametrize("path", ["plugins/exa", "plugins/a-b_c.d", "plugins/group/exa"])
 def test_safe_index_paths(path):
-    assert S.check_index_path(path) == path
+    assert RS.check_index_path(path) == path
 
 
 @pytest.mark.parametrize("path", [
@@ -263,7 +268,7 @@ def test_safe_index_paths(path):
 ])
 def test_unsafe_index_paths(path):
     with pytest.raises(AtkError, match="unsafe path"):
-        S.check_index_path(path)
+        RS.check_index_path(path)
 
 
 def test_validate_index_keeps_atks_fields_and_first_duplicates():
@@ -272,11 +277,11 @@ def test_validate_index_keeps_atks_fields_and_first_duplicates():
         {"name": "exa", "path": "plugins/exa2", "description": "shadowed"},
         {"name": "fetch", "path": "plugins/fetch", "description": ""},
     ]}
-    assert S.validate_index(data, "https://u:p@host/r") == [
+    assert RS.validate_index(data, "https://u:p@host/r") == [
         {"name": "exa", "path": "plugins/exa", "description": "Exa"},
         {"name": "fetch", "path": "plugins/fetch", "description": ""},
     ]
-    assert S.validate_index(None) == [] and S.validate_index({}) == []
+    assert RS.validate_index(None) == [] and RS.validate_index({}) == []
 
 
 @pytest.mark.parametrize("data, fragment", [
@@ -291,20 +296,20 @@ def test_validate_index_keeps_atks_fields_and_first_duplicates():
 ])
 def test_validate_index_refuses(data, fragment):
     with pytest.raises(AtkError) as err:
-        S.validate_index(data, "https://user:secret@host/r")
+        RS.validate_index(data, "https://user:secret@host/r")
     assert fragment in str(err.value)
     assert "secret" not in str(err.value)
 
 
 def test_suggest_names():
     names = ["github", "gitlab", "git-local", "exa", "fetch", "notion"]
-    assert S.suggest_names("githb", names)[0] == "github"
-    assert "gitlab" in S.suggest_names("gitlb", names)
-    assert S.suggest_names("zzzzzz", names) == []
+    assert RS.suggest_names("githb", names)[0] == "github"
+    assert "gitlab" in RS.suggest_names("gitlb", names)
+    assert RS.suggest_names("zzzzzz", names) == []
 
 
 def test_unknown_plugin_message_suggests_near_names(tmp_path):
-    reg = S.RegistryCache("https://user:pw@host/registry", str(tmp_path), FakeRunner())
+    reg = RS.RegistryCache("https://user:pw@host/registry", str(tmp_path), FakeRunner())
     entries = [{"name": n, "path": "plugins/" + n, "description": ""} for n in ("github", "gitlab", "exa")]
     with pytest.raises(AtkError) as err:
         reg._find(entries, "githu")  # pylint: disable=protected-access
@@ -318,7 +323,7 @@ def test_unknown_plugin_message_suggests_near_names(tmp_path):
 
 def test_stage_refuses_unsafe_names_and_existing_targets(tmp_path):
     run = FakeRunner()
-    reg = S.RegistryCache("https://host/r", str(tmp_path / "c"), run)
+    reg = RS.RegistryCache("https://host/r", str(tmp_path / "c"), run)
     with pytest.raises(AtkError, match="unsafe name"):
         reg.stage(SHA, ["../x"], str(tmp_path / "s"))
     (tmp_path / "s" / "exa").mkdir(parents=True)
@@ -328,7 +333,7 @@ def test_stage_refuses_unsafe_names_and_existing_targets(tmp_path):
 
 
 def test_changed_files_refuses_escaping_paths(tmp_path):
-    reg = S.RegistryCache("https://host/r", str(tmp_path), FakeRunner())
+    reg = RS.RegistryCache("https://host/r", str(tmp_path), FakeRunner())
     for path in ("../x", "..", "plugins/../../x"):
         with pytest.raises(AtkError):
             reg.changed_files(SHA, SHA, path)
@@ -336,9 +341,9 @@ def test_changed_files_refuses_escaping_paths(tmp_path):
 
 
 def test_default_cache_root():
-    assert S.default_cache_root({"XDG_CACHE_HOME": "/x/cache", "HOME": "/h"}) == "/x/cache/atk-core"
-    assert S.default_cache_root({"HOME": "/h"}) == "/h/.cache/atk-core"
-    assert S.default_cache_root({"XDG_CACHE_HOME": "relative", "HOME": "/h"}) == "/h/.cache/atk-core"
+    assert SC.default_cache_root({"XDG_CACHE_HOME": "/x/cache", "HOME": "/h"}) == "/x/cache/atk-core"
+    assert SC.default_cache_root({"HOME": "/h"}) == "/h/.cache/atk-core"
+    assert SC.default_cache_root({"XDG_CACHE_HOME": "relative", "HOME": "/h"}) == "/h/.cache/atk-core"
 
 
 # -- local sources ------------------------------------------------------------------------
@@ -358,7 +363,7 @@ def test_stage_local_copies_everything_with_modes(tmp_path):
     src = _plugin(tmp_path / "src", files)
     os.chmod(str(src / "run.sh"), 0o750)
     os.symlink("docs/a.md", str(src / "link.md"))
-    dest = S.stage_local(str(src), str(tmp_path / "dest"))
+    dest = LS.stage_local(str(src), str(tmp_path / "dest"))
     assert dest == str(tmp_path / "dest")
     assert sorted(os.listdir(dest)) == [".env", "custom", "docs", "link.md", "plugin.yaml", "run.sh"]
     assert stat.S_IMODE(os.stat(os.path.join(dest, "run.sh")).st_mode) == 0o750
@@ -368,25 +373,25 @@ def test_stage_local_copies_everything_with_modes(tmp_path):
 def test_stage_local_single_file_becomes_plugin_yaml(tmp_path):
     spec = tmp_path / "demo.yml"
     spec.write_text("name: Demo\n")
-    dest = S.stage_local(str(spec), str(tmp_path / "dest"))
+    dest = LS.stage_local(str(spec), str(tmp_path / "dest"))
     assert os.listdir(dest) == ["plugin.yaml"]
     with pytest.raises(AtkError, match="must be .yaml or .yml"):
         (tmp_path / "demo.txt").write_text("x")
-        S.stage_local(str(tmp_path / "demo.txt"), str(tmp_path / "dest2"))
+        LS.stage_local(str(tmp_path / "demo.txt"), str(tmp_path / "dest2"))
 
 
 def test_stage_local_errors_use_atks_texts(tmp_path):
     with pytest.raises(AtkError, match="Source path '/nope' does not exist"):
-        S.stage_local("/nope", str(tmp_path / "d"))
+        LS.stage_local("/nope", str(tmp_path / "d"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(AtkError, match="does not contain plugin.yaml or plugin.yml"):
-        S.stage_local(str(tmp_path / "empty"), str(tmp_path / "d"))
+        LS.stage_local(str(tmp_path / "empty"), str(tmp_path / "d"))
     src = _plugin(tmp_path / "src")
     with pytest.raises(AtkError, match="inside the source"):
-        S.stage_local(str(src), str(src / "sub"))
+        LS.stage_local(str(src), str(src / "sub"))
     (tmp_path / "taken").mkdir()
     with pytest.raises(AtkError, match="already exists"):
-        S.stage_local(str(src), str(tmp_path / "taken"))
+        LS.stage_local(str(src), str(tmp_path / "taken"))
 
 
 @pytest.mark.parametrize("target", ["../outside.txt", "/etc/hostname", "sub/../../outside.txt", "dirlink/../../outside.txt"])
@@ -396,7 +401,7 @@ def test_stage_local_refuses_symlinks_leaving_the_folder(tmp_path, target):
     os.symlink("sub", str(src / "dirlink"))
     os.symlink(target, str(src / "leak"))
     with pytest.raises(AtkError) as err:
-        S.stage_local(str(src), str(tmp_path / "dest"))
+        LS.stage_local(str(src), str(tmp_path / "dest"))
     assert "Refusing symlink 'leak'" in str(err.value)
     assert not os.path.exists(str(tmp_path / "dest"))
 
@@ -408,7 +413,7 @@ def test_stage_local_realpath_check_catches_symlinked_directories(tmp_path):
     src = _plugin(tmp_path / "src")
     os.symlink(str(tmp_path / "elsewhere" / "deep"), str(src / "d"))
     with pytest.raises(AtkError, match="Refusing symlink 'd'"):
-        S.stage_local(str(src), str(tmp_path / "dest"))
+        LS.stage_local(str(src), str(tmp_path / "dest"))
 
 
 def test_stage_local_follow_mode_is_atks_copytree_and_reports(tmp_path):
@@ -417,7 +422,7 @@ def test_stage_local_follow_mode_is_atks_copytree_and_reports(tmp_path):
     os.symlink(str(tmp_path / "shared.sh"), str(src / "shared.sh"))
     os.symlink("docs/a.md", str(src / "inner.md"))
     followed = []
-    dest = S.stage_local(str(src), str(tmp_path / "dest"), follow_symlinks=True, followed=followed)
+    dest = LS.stage_local(str(src), str(tmp_path / "dest"), follow_symlinks=True, followed=followed)
     assert followed == ["shared.sh"]
     assert not os.path.islink(os.path.join(dest, "shared.sh"))
     assert open(os.path.join(dest, "shared.sh")).read() == "echo shared\n"
@@ -428,20 +433,22 @@ def test_stage_local_refuses_special_files(tmp_path):
     src = _plugin(tmp_path / "src")
     os.mkfifo(str(src / "pipe"))
     with pytest.raises(AtkError, match="not a regular file"):
-        S.stage_local(str(src), str(tmp_path / "dest"))
+        LS.stage_local(str(src), str(tmp_path / "dest"))
 
 
 def test_subprocess_runner(tmp_path):
-    rc, out, err = S.subprocess_runner(["sh", "-c", 'printf "%s|%s|%s" "$GIT_TERMINAL_PROMPT" "$LC_ALL" "$X"; cat'],
-                                       cwd=str(tmp_path), env_update={"X": "y"}, data="in")
-    assert (rc, out, err) == (0, "0|C|yin", "")
-    rc, out, _err = S.subprocess_runner(["sh", "-c", "cat; exit 3"])
+    """The runner contract: env_update on top of the environment, stdin from data, text out.
+    (The git environment, _git.BASE_ENV, is added by the git callers: see the test above.)"""
+    rc, out, err = _proc.subprocess_runner(["sh", "-c", 'printf "%s|%s|" "$X" "$PWD"; cat; echo oops >&2'],
+                                           cwd=str(tmp_path), env_update={"X": "y"}, data="in")
+    assert (rc, out, err) == (0, "y|%s|in" % tmp_path, "oops\n")
+    rc, out, _err = _proc.subprocess_runner(["sh", "-c", "cat; exit 3"])
     assert (rc, out) == (3, "")
 
 
 def test_local_paths_are_made_absolute_urls_are_not(tmp_path, monkeypatch):
     monkeypatch.chdir(str(tmp_path))
-    assert S.RegistryCache("reg", str(tmp_path / "c")).url == str(tmp_path / "reg")
-    assert S.RegistryCache("../reg", str(tmp_path / "c")).url == os.path.join(os.path.dirname(str(tmp_path)), "reg")
+    assert RS.RegistryCache("reg", str(tmp_path / "c")).url == str(tmp_path / "reg")
+    assert RS.RegistryCache("../reg", str(tmp_path / "c")).url == os.path.join(os.path.dirname(str(tmp_path)), "reg")
     for url in ("git@host:org/repo", "host:org/repo", "https://host/x", "file:///srv/x"):
-        assert S.RegistryCache(url, str(tmp_path / "c")).url == url
+        assert RS.RegistryCache(url, str(tmp_path / "c")).url == url

@@ -1,0 +1,252 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The home as a git repository: create, clone, configure, update from and push to its remote.
+
+PRIVATE to the collection. The logic of atk_home: :func:`converge_home` brings a home to the
+asked state (check mode writes nothing), :func:`describe` says what it looks like (never a
+secret: remote URLs are redacted).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
+from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _urls
+
+
+def describe(home, git):
+    """What the home looks like now (before/after of atk_home). Never holds a secret."""
+    info = {"path": home, "exists": os.path.isdir(home), "valid": False, "errors": [], "head": None,
+            "branch": None, "remote_url": None, "config": None, "plugins": []}
+    if not info["exists"]:
+        return info
+    info["errors"] = _home.validate_home(home)
+    info["valid"] = not info["errors"]
+    if os.path.isdir(os.path.join(home, ".git")):
+        info["head"] = git.head(home)
+        rc, out, dummy = git.run(["branch", "--show-current"], cwd=home, check=False)
+        info["branch"] = out.strip() or None if rc == 0 else None
+        info["remote_url"] = _urls.redact_url(git.remote_url(home))
+    if os.path.isfile(_manifest.manifest_path(home)):
+        try:
+            manifest = _manifest.load_manifest(home)
+        except AtkError as exc:
+            info["errors"].append(str(exc))
+            info["valid"] = False
+        else:
+            info["config"] = dict(manifest["config"])
+            info["plugins"] = [entry["directory"] for entry in manifest["plugins"]]
+    return info
+
+
+def _upstream(git, home):
+    """(remote, branch) the current branch tracks, or None."""
+    rc, out, dummy = git.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], cwd=home, check=False)
+    if rc != 0 or "/" not in out.strip():
+        return None
+    remote, branch = out.strip().split("/", 1)
+    return remote, branch
+
+
+def _is_ancestor(git, home, older, newer):
+    rc, dummy, dummy2 = git.run(["merge-base", "--is-ancestor", older, newer], cwd=home, check=False)
+    return rc == 0
+
+
+def _remote_head(git, home, remote, branch):
+    dummy, out, dummy2 = git.run(["ls-remote", "--", remote, "refs/heads/" + branch], cwd=home)
+    fields = out.split()
+    return fields[0] if fields else None
+
+
+def converge_home(home, git, check_mode=False, state="present", repo=None, remote_url=None, update=False,
+                  config=None, push=False, force=False):
+    """Bring the home to the asked state. Returns (actions, warnings); check mode writes nothing.
+
+    ``actions`` is the list of what was (or would be) done, each a dict with ``action``
+    (init, clone, repair, remote, update, config, push, remove) and details.
+    """
+    actions = []
+    warnings = []
+    if state == "absent":
+        if not os.path.lexists(home):
+            return actions, warnings
+        if not force:
+            raise AtkError("Refusing to delete the ATK home %s: it holds every plugin's files, custom/ and .env secrets." % home,
+                           hint="Set force=true to delete it.")
+        actions.append({"action": "remove", "path": home})
+        if not check_mode:
+            _fs.remove_tree(home)
+        return actions, warnings
+
+    exists = _home.check_init_target(home)
+    fresh = False
+    if not exists:
+        fresh = True
+        if repo:
+            # A clone always needs plugins/ created (git keeps no empty folder): that is part of
+            # the clone, so check mode and the real run report the same single action.
+            actions.append({"action": "clone", "repo": _urls.redact_url(repo)})
+            if check_mode:
+                return actions, warnings  # nothing more can be known before the clone exists
+            _clone(git, repo, home)
+            _home.repair(home)
+        else:
+            actions.append({"action": "init"})
+            if not check_mode:
+                _home.init_home(home, git)
+    if os.path.isdir(home) and not os.path.isdir(os.path.join(home, "plugins")):
+        actions.append({"action": "repair", "create": "plugins/"})
+        if not check_mode:
+            _home.repair(home)
+    if check_mode and fresh:
+        home_exists = False
+    else:
+        home_exists = True
+
+    if remote_url and (home_exists or fresh):
+        current = None if (check_mode and fresh) else git.remote_url(home)
+        if current != remote_url:
+            actions.append({"action": "remote", "name": "origin", "from": _urls.redact_url(current), "to": _urls.redact_url(remote_url)})
+            if not check_mode:
+                if current is None:
+                    git.run(["remote", "add", "--", "origin", remote_url], cwd=home)
+                else:
+                    git.run(["remote", "set-url", "--", "origin", remote_url], cwd=home)
+
+    if update and home_exists and not fresh:
+        _update(git, home, check_mode, actions)
+
+    if config and (home_exists or fresh):
+        base = _manifest.initial_manifest() if (check_mode and fresh) else _manifest.load_manifest(home)
+        wanted = dict(base["config"])
+        for key in ("auto_commit", "auto_push"):
+            if config.get(key) is not None:
+                wanted[key] = bool(config[key])
+        if wanted != base["config"]:
+            actions.append({"action": "config", "from": dict(base["config"]), "to": wanted})
+            if not check_mode:
+                manifest = dict(base)
+                manifest["config"] = wanted
+                _manifest.save_manifest(home, manifest)
+                if wanted["auto_commit"]:
+                    git.commit(home, "Update ATK config", paths=[_manifest.FILENAME])
+                    if wanted["auto_push"]:
+                        warnings.extend(git.auto_push(home))
+
+    if push and home_exists and not (check_mode and fresh):
+        _push(git, home, check_mode, actions, warnings)
+    return actions, warnings
+
+
+def _clone(git, repo, home):
+    if repo.startswith("-") or "::" in repo.split("/", 1)[0]:
+        raise AtkError("Refusing the home repository URL %s: it looks like an option or a remote-helper transport." % _urls.redact_url(repo))
+    parent = os.path.dirname(home)
+    if not os.path.isdir(parent):
+        os.makedirs(parent)
+    work = os.path.join(parent, _fs.TEMP_PREFIX + "clone-" + os.path.basename(home))
+    _fs.remove_tree(work)
+    try:
+        rc, dummy, err = git.run(["clone", "-q", "--", repo, work], check=False)
+        if rc != 0:
+            raise AtkError("Cannot clone the ATK home repository %s: %s" % (_urls.redact_url(repo), _git.first_line(err)),
+                           hint="Check the URL, your credentials and your network connection.")
+        if not os.path.isfile(os.path.join(work, _manifest.FILENAME)):
+            raise AtkError("The repository %s is not an ATK home: it has no manifest.yaml." % _urls.redact_url(repo),
+                           hint="Point repo at a repository made by atk init / atk.core.atk_home.")
+        os.rename(work, home)
+    finally:
+        _fs.remove_tree(work)
+
+
+def _update(git, home, check_mode, actions):
+    upstream = _upstream(git, home)
+    if upstream is None:
+        raise AtkError("Cannot update %s: its branch tracks no remote branch." % home,
+                       hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update." % home)
+    remote, branch = upstream
+    head = git.head(home)
+    remote_sha = _remote_head(git, home, remote, branch)
+    if remote_sha is None or remote_sha == head:
+        return
+    known = git.run(["cat-file", "-e", remote_sha + "^{commit}"], cwd=home, check=False)[0] == 0
+    if known and head and _is_ancestor(git, home, remote_sha, head):
+        return  # the remote is behind us: nothing to pull
+    actions.append({"action": "update", "from": head, "to": remote_sha, "remote": "%s/%s" % (remote, branch)})
+    if check_mode:
+        return
+    git.run(["fetch", "-q", "--", remote, branch], cwd=home)
+    rc, dummy, err = git.run(["merge", "--ff-only", "-q", "FETCH_HEAD"], cwd=home, check=False)
+    if rc != 0:
+        raise AtkError("Cannot fast-forward %s to %s/%s: %s" % (home, remote, branch, _git.first_line(err)),
+                       hint="The home has local commits or changes the remote does not have; reconcile them with git and re-run.")
+    _home.repair(home)
+
+
+def _push(git, home, check_mode, actions, warnings):
+    upstream = _upstream(git, home)
+    if upstream is None:
+        if git.remote_url(home) is None:
+            warnings.append("push requested but the home has no remote; set remote_url.")
+            return
+        rc, out, dummy = git.run(["branch", "--show-current"], cwd=home, check=False)
+        branch = out.strip()
+        actions.append({"action": "push", "remote": "origin", "branch": branch})
+        if not check_mode:
+            git.run(["push", "-q", "-u", "--", "origin", branch], cwd=home)
+        return
+    rc, out, dummy = git.run(["rev-list", "--count", "@{upstream}..HEAD"], cwd=home, check=False)
+    ahead = int(out.strip() or 0) if rc == 0 else 0
+    if ahead:
+        actions.append({"action": "push", "remote": upstream[0], "branch": upstream[1], "commits": ahead})
+        if not check_mode:
+            git.run(["push", "-q", "--", upstream[0], "HEAD:" + upstream[1]], cwd=home)
+
+
+def predict(before, actions):
+    """The ``after`` of a check-mode run, derived from ``before`` and the planned actions."""
+    after = dict(before)
+    for action in actions:
+        kind = action["action"]
+        if kind == "init":
+            after.update(exists=True, valid=True, errors=[], branch=after.get("branch"),
+                         config=_manifest.initial_manifest()["config"], plugins=[])
+        elif kind == "clone":
+            after.update(exists=True, valid=None, errors=[], remote_url=action["repo"])
+        elif kind == "repair":
+            after["errors"] = [e for e in after.get("errors") or [] if e != "Missing plugins/ directory"]
+            after["valid"] = not after["errors"] if after.get("valid") is not None else None
+        elif kind == "remote":
+            after["remote_url"] = action["to"]
+        elif kind == "update":
+            after["head"] = action["to"]
+        elif kind == "config":
+            after["config"] = dict(action["to"])
+        elif kind == "remove":
+            after = {"path": before["path"], "exists": False, "valid": False, "errors": [], "head": None,
+                     "branch": None, "remote_url": None, "config": None, "plugins": []}
+    return after
+
+
+def _summary(info):
+    lines = ["path: %s" % info["path"], "exists: %s" % info["exists"], "valid: %s" % info["valid"]]
+    for key in ("head", "branch", "remote_url"):
+        if info.get(key):
+            lines.append("%s: %s" % (key, info[key]))
+    if info.get("config"):
+        lines.append("config: auto_commit=%s auto_push=%s" % (info["config"]["auto_commit"], info["config"]["auto_push"]))
+    for directory in info.get("plugins") or []:
+        lines.append("plugin: %s" % directory)
+    return "\n".join(lines) + "\n"
+
+
+def diff(before, after):
+    return {"before_header": "%s (before)" % before["path"], "after_header": "%s (after)" % after["path"],
+            "before": _summary(before), "after": _summary(after)}
