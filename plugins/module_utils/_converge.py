@@ -61,7 +61,10 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
     items = [_desired.normalize_item(item, default_state) for item in items]
     sources = _sources.Sources(run, cache_dir, registry_url, environ)
     exists = _home.require(home, check_mode)
+    warnings = []
     with _home.lock(home, timeout=lock_timeout, shared=check_mode):
+        if exists:
+            warnings.extend(_git.clear_stale_locks(home, lock_timeout, check_mode))
         if exists and not check_mode:
             _fs.clean_temp_leftovers(os.path.join(home, "plugins"))
             # A run killed between the two renames of a swap left the old plugin folder (the
@@ -83,7 +86,6 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
             plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent" else None)
             before = planner.manifest
             after = _plan.manifest_after(before, plans)
-            warnings = []
             if not check_mode:
                 applier = _apply.Applier(home, _git.Git(run, git_path), before, planner.state,
                                          trash=os.path.join(_home.state_dir(home), "tmp", "trash"),
@@ -96,6 +98,7 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
             if exists and not check_mode:
                 _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
     results = [plan.result() for plan in plans]
+    warnings.extend(sources.warnings())
     for plan in plans:
         warnings.extend("%s: %s" % (plan.directory or plan.item.get("name"), w) for w in plan.warnings)
     result = {

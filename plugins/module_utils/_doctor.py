@@ -104,18 +104,18 @@ def _commit_only(git, home, gitignore_changed, secrets):
         _fs.remove_tree(index + ".lock")
 
 
-def run_doctor(home, git, check_mode=False):
+def run_doctor(home, git, check_mode=False, lock_timeout=600):
     """Repair (or, in check mode, report) like ``atk doctor``. Returns the module result."""
-    errors = _home.validate_home(home)
-    if errors:
-        raise AtkError("ATK Home not initialized at %s: %s." % (home, "; ".join(errors)),
+    if not _home.require(home, check_mode):
+        raise AtkError("ATK Home not initialized at %s: it does not exist." % home,
                        hint="Create it first with atk.core.atk_home (or atk init).")
     config = _manifest.load_manifest(home)["config"]
+    stale = _git.clear_stale_locks(home, lock_timeout, check_mode)
     found = check(home, git)
     fixed = found["gitignore_fixed"]
     secrets = found["secrets"]
     changed = fixed or bool(secrets)
-    warnings = []
+    warnings = list(stale)
     messages = []
     committed = False
     commit = None

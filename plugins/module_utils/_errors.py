@@ -20,6 +20,8 @@ class AtkError(Exception):
         self.details = details
 
     def __str__(self):
-        if self.hint:
-            return "%s %s" % (self.msg, self.hint)
-        return self.msg
+        if not self.hint:
+            return self.msg
+        # The message may end with git's own text (no full stop): keep the hint a sentence of its own.
+        text = self.msg.rstrip()
+        return "%s%s %s" % (text, "" if text.endswith((".", "!", "?", ":")) else ".", self.hint)

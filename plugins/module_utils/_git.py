@@ -11,6 +11,7 @@ modules can pass ``AnsibleModule.run_command`` and unit tests a fake.
 from __future__ import annotations
 
 import os
+import time
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils._proc import subprocess_runner
@@ -52,7 +53,96 @@ def msg_restore(name):
 
 
 MSG_DOCTOR = "atk doctor: keep secrets out of git"
+
+# A git killed while it held one of these (OOM killer, power loss, a stopped container) leaves it
+# behind, and every later git that needs it fails ("Unable to create '.git/index.lock': File exists").
+TOP_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock", "packed-refs.lock", "shallow.lock")
+# A lock no live git holds is removed only once it is this old (seconds): a git that is just starting
+# or finishing is given time, and without /proc (no way to see other processes) the wait is longer.
+STALE_LOCK_AGE = 3.0
+STALE_LOCK_AGE_BLIND = 60.0
 NO_REMOTE_WARNING = "auto_push enabled but no remote configured. Run: atk git remote add origin <url>"
+
+
+def lock_files(home):
+    """git's lock files present in ``home``'s ``.git`` (top level and under refs/)."""
+    git_dir = os.path.join(home, ".git")
+    found = [os.path.join(git_dir, name) for name in TOP_LOCKS if os.path.lexists(os.path.join(git_dir, name))]
+    for dirpath, dummy, filenames in os.walk(os.path.join(git_dir, "refs")):
+        found.extend(os.path.join(dirpath, name) for name in sorted(filenames) if name.endswith(".lock"))
+    return found
+
+
+def _git_processes_in(home, paths):
+    """Pids of other processes that are git in ``home`` (cwd inside it) or hold one of ``paths`` open.
+    None when processes cannot be seen (no /proc)."""
+    if not os.path.isdir("/proc/self/fd"):
+        return None
+    home = os.path.realpath(home)
+    wanted = set(os.path.realpath(p) for p in paths)
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        base = os.path.join("/proc", name)
+        try:
+            with open(os.path.join(base, "comm")) as handle:
+                comm = handle.read().strip()
+            cwd = os.readlink(os.path.join(base, "cwd"))
+            if comm.startswith("git") and (cwd == home or cwd.startswith(home + os.sep)):
+                found.append(int(name))
+                continue
+            for fd in os.listdir(os.path.join(base, "fd")):
+                if os.readlink(os.path.join(base, "fd", fd)) in wanted:
+                    found.append(int(name))
+                    break
+        except OSError:
+            continue  # gone, or not ours to look at
+    return found
+
+
+def _age(path, now):
+    try:
+        return now - os.lstat(path).st_mtime
+    except OSError:
+        return None
+
+
+def clear_stale_locks(home, timeout=600, check_mode=False, clock=time.time, sleep=time.sleep):
+    """Remove git lock files in ``home`` that no live process holds. Returns warnings naming them.
+
+    Call it under atk.core's own home lock (no atk.core git runs then). A lock a live git holds is
+    waited for up to ``timeout`` seconds, then an AtkError says who holds it. In check mode nothing
+    is removed or waited for; the warning says what the real run will do.
+    """
+    if check_mode:
+        return ["git's lock %s is there; the real run removes it if no git holds it." % path for path in lock_files(home)]
+    warnings = []
+    deadline = clock() + timeout
+    while True:
+        locks = lock_files(home)
+        if not locks:
+            return warnings
+        holders = _git_processes_in(home, locks)
+        safe = STALE_LOCK_AGE if holders is not None else STALE_LOCK_AGE_BLIND
+        now = clock()
+        stale = [path for path in locks if not holders and (_age(path, now) or 0) >= safe]
+        for path in stale:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            warnings.append("Removed the stale git lock %s: no git held it (a git killed earlier left it)." % path)
+        if len(stale) == len(locks):
+            continue
+        if now >= deadline:
+            if holders:
+                raise AtkError("git's lock %s is held by a running process (pid %s) for more than %d seconds." % (
+                    locks[0], ", ".join(str(pid) for pid in holders), timeout),
+                    hint="Wait for that git to finish, or stop it; atk.core removes a lock only when no git holds it.")
+            raise AtkError("git's lock %s is still there after %d seconds." % (locks[0], timeout),
+                           hint="If no git runs in %s, delete it." % home)
+        sleep(0.2)
 
 
 def first_line(text):

@@ -66,7 +66,7 @@ def _remote_head(git, home, remote, branch):
 
 
 def converge_home(home, git, check_mode=False, state="present", repo=None, remote_url=None, update=False,
-                  config=None, push=False, force=False):
+                  config=None, push=False, force=False, lock_timeout=600):
     """Bring the home to the asked state. Returns (actions, warnings); check mode writes nothing.
 
     ``actions`` is the list of what was (or would be) done, each a dict with ``action``
@@ -86,6 +86,8 @@ def converge_home(home, git, check_mode=False, state="present", repo=None, remot
         return actions, warnings
 
     exists = _home.check_init_target(home)
+    if exists and os.path.isdir(os.path.join(home, ".git")):
+        warnings.extend(_git.clear_stale_locks(home, lock_timeout, check_mode))
     fresh = False
     if not exists:
         fresh = True

@@ -73,7 +73,8 @@ def parse_manifest(text, where=FILENAME):
     except AtkError as exc:
         detail = exc.msg.split("': ", 1)[-1] if exc.msg.startswith("Invalid YAML in '") else exc.msg
         raise AtkError("Invalid manifest '%s': not valid YAML (%s)" % (where, detail.splitlines()[0]),
-                       hint="Fix the file or restore it from git (git -C <home> checkout -- manifest.yaml).")
+                       hint="Fix the file or restore it from git (git -C %s checkout -- manifest.yaml)."
+                       % os.path.dirname(os.path.abspath(where)))
     # validate() returns the data with pydantic's lax coercions applied ("yes" -> True, ...).
     return normalize(_validate.validate(data, MANIFEST_SCHEMA, "manifest '%s'" % where))
 

@@ -315,12 +315,12 @@ class Planner(object):
                 by_commit.setdefault(plan.target_ref, []).append(plan)
             else:
                 source = self.sources.git(plan.url)
-                source.ensure_commit(plan.target_ref)
+                source.ensure_commit(plan.target_ref, pinned=plan.target_ref == plan.before_ref)
                 dest = os.path.join(self.stage_root, "git-%d" % len(os.listdir(self.stage_root)))
                 plan.staged = source.stage(plan.target_ref, dest)
         registry = self.sources.registry() if by_commit else None
         for sha, plans in by_commit.items():
-            registry.ensure_commit(sha)
+            registry.ensure_commit(sha, pinned=any(plan.target_ref == plan.before_ref for plan in plans))
             names = []
             for plan in plans:
                 slug = plan.item["name"] if plan.entry is None else plan.directory

@@ -89,6 +89,8 @@ def converge_registry(run, url, cache_root, state="present", version=None, query
                 valid, invalid = validate_all(work_cache, sha, index, stage_root)
             finally:
                 _fs.remove_tree(stage_root)
+            invalid = [{"name": item["name"] if item["name"] is not None else "index entry %d" % item["entry"],
+                        "error": str(item["error"])} for item in work_cache.bad_entries(sha)] + invalid
             result["validation"] = {"valid": valid, "invalid": invalid}
         if not check_mode:
             cache.set_head(sha)
@@ -96,6 +98,7 @@ def converge_registry(run, url, cache_root, state="present", version=None, query
         result["changed"] = result["changed"] or result["before"]["commit"] != sha
         result["network"] = {"contacts": cache.network_calls + (work_cache.network_calls if work_cache is not cache else 0),
                              "urls": cache.contacted + (work_cache.contacted if work_cache is not cache else [])}
+        result["warnings"] = list(work_cache.warnings)
     finally:
         if temp_root:
             _fs.remove_tree(temp_root)

@@ -54,43 +54,71 @@ def _check_entry_name(name):
     return name
 
 
+def _entry_schema():
+    return _schemas.REGISTRY_INDEX_SCHEMA["properties"]["plugins"]["items"]
+
+
+def _document_schema():
+    schema = dict(_schemas.REGISTRY_INDEX_SCHEMA)
+    properties = dict(schema["properties"])
+    properties["plugins"] = dict((k, v) for k, v in properties["plugins"].items() if k != "items")
+    schema["properties"] = properties
+    return schema
+
+
+def _check_entry(item, number, url):
+    """One index entry, validated like atk's schema plus the name/path safety rules."""
+    where = "registry index entry plugins.%d of %s" % (number, _urls.redact_url(url))
+    if _validate.HAS_JSONSCHEMA:
+        item = _validate.validate(item, _entry_schema(), where)
+    if not isinstance(item, dict):
+        raise AtkError("Invalid %s: must be a mapping." % where)
+    for key in ("name", "path", "description"):
+        if key not in item:
+            raise AtkError("Invalid %s: %s: field required." % (where, key))
+        if not isinstance(item[key], str):
+            raise AtkError("Invalid %s: %s: must be a string." % (where, key))
+    _check_entry_name(item["name"])
+    check_index_path(item["path"])
+    return {"name": item["name"], "path": item["path"], "description": item["description"]}
+
+
 def validate_index(data, url=_urls.DEFAULT_REGISTRY_URL):
     """Validate a parsed index.yaml like atk's ``RegistryIndexSchema`` plus the path/name safety rules.
 
-    Returns the list of entries as ``{"name", "path", "description"}`` dicts (extra keys
-    dropped, as pydantic does). Raises AtkError naming the offending field.
+    Returns ``(entries, bad)``: ``entries`` as ``{"name", "path", "description"}`` dicts (extra keys
+    dropped, as pydantic does), ``bad`` the entries that are invalid or unsafe, each
+    ``{"entry": number, "name": its name or None, "error": AtkError}``. One bad entry must not make
+    every other plugin of the registry unusable (Helm skips an invalid chart entry the same way);
+    a document that is not an index at all raises AtkError.
     """
     where = "Invalid registry index in %s" % _urls.redact_url(url)
     if data is None:
         data = {}
     if _validate.HAS_JSONSCHEMA:
-        data = _validate.validate(data, _schemas.REGISTRY_INDEX_SCHEMA, "registry index of %s" % _urls.redact_url(url))
+        data = _validate.validate(data, _document_schema(), "registry index of %s" % _urls.redact_url(url))
     if not isinstance(data, dict):
         raise AtkError("%s: the document must be a mapping." % where)
-    version = data.get("schema_version", "2026-01-23")
-    if not isinstance(version, str):
+    if not isinstance(data.get("schema_version", "2026-01-23"), str):
         raise AtkError("%s: schema_version: must be a string." % where)
     plugins = data.get("plugins", [])
     if not isinstance(plugins, list):
         raise AtkError("%s: plugins: must be a list." % where)
-    entries = []
+    entries, bad = [], []
     seen = set()
     for number, item in enumerate(plugins):
-        if not isinstance(item, dict):
-            raise AtkError("%s: plugins.%d: must be a mapping." % (where, number))
-        for key in ("name", "path", "description"):
-            if key not in item:
-                raise AtkError("%s: plugins.%d.%s: field required." % (where, number, key))
-            if not isinstance(item[key], str):
-                raise AtkError("%s: plugins.%d.%s: must be a string." % (where, number, key))
-        _check_entry_name(item["name"])
-        check_index_path(item["path"])
-        if item["name"] in seen:
+        try:
+            entry = _check_entry(item, number, url)
+        except AtkError as exc:
+            name = item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+            bad.append({"entry": number, "name": name, "error": exc})
+            continue
+        if entry["name"] in seen:
             # atk takes the first match; keep that, but do not hand out a second one.
             continue
-        seen.add(item["name"])
-        entries.append({"name": item["name"], "path": item["path"], "description": item["description"]})
-    return entries
+        seen.add(entry["name"])
+        entries.append(entry)
+    return entries, bad
 
 
 def suggest_names(name, names):
@@ -108,10 +136,13 @@ class RegistryCache(CacheRepo):
                  git="git", lock_timeout=600):
         super(RegistryCache, self).__init__(url, cache_root, run, blob_filter, git, lock_timeout)
         self._indexes = {}
+        self._bad = {}
+        self.warnings = []
 
     def drop(self):
         super(RegistryCache, self).drop()
         self._indexes = {}
+        self._bad = {}
 
     def _parse_index(self, sha):
         if not _spec.HAS_YAML:
@@ -124,9 +155,19 @@ class RegistryCache(CacheRepo):
         except AtkError as exc:
             detail = exc.msg.split("': ", 1)[-1] if exc.msg.startswith("Invalid YAML in '") else exc.msg
             raise AtkError("Invalid registry index in %s at %s: %s" % (self.display_url, sha, detail))
-        entries = validate_index(data, self.url)
+        entries, bad = validate_index(data, self.url)
         self._indexes[sha] = entries
+        self._bad[sha] = bad
+        for item in bad:
+            self.warnings.append("Skipping entry %d%s of the registry index of %s at %s: %s" % (
+                item["entry"], " (%r)" % item["name"] if item["name"] is not None else "", self.display_url, sha,
+                item["error"].msg))
         return entries
+
+    def bad_entries(self, sha):
+        """The invalid or unsafe entries of the index at ``sha`` (see :func:`validate_index`)."""
+        self.index(sha)
+        return list(self._bad.get(self._check_sha(sha), []))
 
     def _index_entry_present(self, sha):
         if INDEX_FILE not in self._ls_tree(sha, [INDEX_FILE]):
@@ -146,10 +187,13 @@ class RegistryCache(CacheRepo):
             self._prefetch(sha, [INDEX_FILE])
             return self._parse_index(sha)
 
-    def _find(self, entries, name):
+    def _find(self, sha, entries, name):
         for entry in entries:
             if entry["name"] == name:
                 return entry
+        for item in self._bad.get(sha, []):
+            if item["name"] == name:
+                raise item["error"]
         hint = None
         near = suggest_names(name, [entry["name"] for entry in entries])
         if near:
@@ -159,7 +203,7 @@ class RegistryCache(CacheRepo):
 
     def lookup(self, sha, name):
         """The index entry whose name is exactly ``name`` (atk: case-sensitive, first match)."""
-        return self._find(self.index(sha), name)
+        return self._find(sha, self.index(sha), name)
 
     def stage(self, sha, names, dest_root):
         """Copy the folders of ``names`` at commit ``sha`` to ``<dest_root>/<name>``; returns ``{name: dir}``.
@@ -190,7 +234,7 @@ class RegistryCache(CacheRepo):
                 wanted = [INDEX_FILE] + [path for path in guesses if present.get(path, ("", ""))[1] == "tree"]
                 self._prefetch(sha, wanted + self._attribute_files(sha, wanted))
                 entries = self._parse_index(sha)
-            chosen = [self._find(entries, name) for name in names]
+            chosen = [self._find(sha, entries, name) for name in names]
             paths = [entry["path"] for entry in chosen]
             tree = self._ls_tree(sha, paths)
             for entry in chosen:

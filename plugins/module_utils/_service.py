@@ -428,10 +428,7 @@ def converge_services(home, identifiers, state, all_plugins=False, check_mode=Fa
                       health_timeout=60, status_timeout=60, lock_timeout=600, shell=None, environ=None,
                       port_probe=port_listening, health_probe=http_probe, sleep=time.sleep):
     """The whole of atk_service. Returns its result (plus ``warnings`` and ``errors``)."""
-    errors = _home.validate_home(home)
-    if errors:
-        raise AtkError("ATK Home not initialized at %s: %s." % (home, "; ".join(errors)),
-                       hint="Create it first with atk.core.atk_home (or atk init).")
+    _home.require(home)
     run = ServiceRun(home, state, check_mode=check_mode, wait_health=wait_health, health_timeout=health_timeout,
                      status_timeout=status_timeout, shell=shell, environ=environ, port_probe=port_probe,
                      health_probe=health_probe, sleep=sleep)

@@ -111,6 +111,7 @@ SAFE_CONFIG = (
 )
 
 _SHA_RE = re.compile(r"^[0-9a-fA-F]{40}$")
+_SHORT_SHA_RE = re.compile(r"^[0-9a-fA-F]{4,39}$")
 _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 _MISSING_REPO = (
@@ -324,7 +325,9 @@ class CacheRepo(object):
 
         None: the remote HEAD (``git ls-remote <url> HEAD``, like atk). A 40-hex id: itself,
         lower-cased, no network. ``refs/...``: that exact ref. Anything else: tag
-        ``refs/tags/X`` (peeled) before branch ``refs/heads/X``, git's own precedence.
+        ``refs/tags/X`` (peeled) before branch ``refs/heads/X``, git's own precedence; then, as
+        git accepts it, a unique abbreviated commit id (4 to 39 hex digits) of a commit on a
+        branch or tag (one more contact, a fetch of every head and tag, unless just cloned).
         One contact; on a cold cache that contact is the clone itself, and while this
         object lives the refs of a clone it made are used instead of asking again.
         """
@@ -335,9 +338,41 @@ class CacheRepo(object):
         with self._locked():
             if not self._cloned():
                 self._clone()
-            if self._refs_fresh:
-                return self._resolve_local(version)
-            return self._resolve_remote(version)
+            try:
+                if self._refs_fresh:
+                    return self._resolve_local(version)
+                return self._resolve_remote(version)
+            except AtkError:
+                if version is None or not _SHORT_SHA_RE.match(version):
+                    raise
+                return self._resolve_abbreviated(version)
+
+    def _resolve_abbreviated(self, version):
+        if not self._refs_fresh:
+            self._fetch_all()
+        rc, out, err = self._git(["rev-parse", "--verify", "--quiet", "--end-of-options", version + "^{commit}"],
+                                 check=False)
+        if rc == 0 and is_sha(out.strip()):
+            self._known_commits.add(out.strip())
+            return out.strip()
+        _rc, out, _err = self._git(["rev-parse", "--disambiguate=" + version.lower()], check=False)
+        matches = [line for line in out.split() if is_sha(line)]
+        if len(matches) > 1:
+            raise AtkError("Version '%s' is ambiguous in %s: it abbreviates %d objects (%s)." % (
+                version, self.display_url, len(matches), ", ".join(m[:12] for m in matches[:5])),
+                hint="Give more digits of the commit id.")
+        raise AtkError("Version '%s' not found in %s (no such branch, tag or commit)." % (version, self.display_url),
+                       hint="Check the version, or pin a 40-character commit id.")
+
+    def _fetch_all(self):
+        """Every head and tag of the remote (one contact)."""
+        self._sync_remote_url()
+        rc, _out, err = self._remote("fetch", [
+            "fetch", "--quiet", "--no-write-fetch-head", "--recurse-submodules=no", "--",
+            "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+        if rc != 0:
+            raise self._network_error(err)
+        self._refs_fresh = True
 
     def _candidates(self, version):
         if version.startswith("refs/"):
@@ -409,7 +444,7 @@ class CacheRepo(object):
     def _pin(self, sha):
         self._git(["update-ref", PIN_PREFIX + sha, sha])
 
-    def ensure_commit(self, sha):
+    def ensure_commit(self, sha, pinned=True):
         """Make commit ``sha`` (and its trees) local. No-op, and no network, when it already is.
 
         Cold cache: clone (+ a fetch by id when the commit is on no branch or tag). Warm:
@@ -437,14 +472,15 @@ class CacheRepo(object):
                 if not any(marker in lowered for marker in _UNADVERTISED):
                     raise self._network_error(err)
                 if not just_cloned:
-                    rc, _out, err = self._remote("fetch", [
-                        "fetch", "--quiet", "--no-write-fetch-head", "--recurse-submodules=no", "--",
-                        "origin", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
-                    if rc != 0:
-                        raise self._network_error(err)
+                    self._fetch_all()
             if not self._has_commit(sha):
+                if not pinned:
+                    raise AtkError("Commit %s not found in %s." % (sha, self.display_url),
+                                   hint="Check the version: it must name a commit of that repository.",
+                                   url=self.display_url, ref=sha)
                 raise AtkError("pinned ref %s no longer exists in %s" % (sha, self.display_url),
-                               hint="The commit was removed from the remote (force-push?); pin another version.",
+                               hint="The manifest pins it, so the remote had it once: its history was rewritten "
+                                    "(force-push?). Pin another version.",
                                url=self.display_url, ref=sha)
             self._pin(sha)
 

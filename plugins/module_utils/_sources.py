@@ -68,6 +68,10 @@ class Sources(object):
     def network_calls(self):
         return sum(s.network_calls for s in list(self._registries.values()) + list(self._gits.values()))
 
+    def warnings(self):
+        """What the sources had to say (a registry index entry skipped as invalid, ...)."""
+        return [w for s in self._registries.values() for w in getattr(s, "warnings", [])]
+
     def contacted(self):
         urls = []
         for source in list(self._registries.values()) + list(self._gits.values()):

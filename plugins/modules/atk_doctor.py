@@ -125,7 +125,7 @@ def main():
 
     def work():
         with _home.lock(home, timeout=module.params["lock_timeout"], shared=module.check_mode):
-            result = _doctor.run_doctor(home, git, check_mode=module.check_mode)
+            result = _doctor.run_doctor(home, git, check_mode=module.check_mode, lock_timeout=module.params["lock_timeout"])
         if module._diff:
             result["diff"] = _doctor.diff(result)
         return result

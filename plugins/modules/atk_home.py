@@ -213,7 +213,7 @@ def main():
             actions, warnings = _home_repo.converge_home(
                 home, git, check_mode=module.check_mode, state=params["state"], repo=params["repo"],
                 remote_url=params["remote_url"], update=params["update"], config=params["config"],
-                push=params["push"], force=params["force"])
+                push=params["push"], force=params["force"], lock_timeout=params["lock_timeout"])
             after = _home_repo.predict(before, actions) if module.check_mode else _home_repo.describe(home, git)
         for warning in warnings:
             module.warn(warning)

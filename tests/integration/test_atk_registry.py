@@ -99,3 +99,31 @@ def test_registry_present_latest_query_validate(registry, git_daemon, test_id, a
     assert failed['validation']['valid'] == ['exa', 'serena']
     assert [i['name'] for i in failed['validation']['invalid']] == ['fetch']
     assert yaml.safe_load(broken.read('index.yaml'))['plugins'][1]['name'] == 'fetch'
+
+
+def test_one_bad_index_entry_leaves_the_other_plugins_usable(git_daemon, test_id, isolated_env, ansible):
+    """An unsafe index entry is skipped with a warning naming it: every other plugin installs, asking
+    for the bad one is the clear error, and atk_registry's validate still reports it as an error."""
+    reg = build_registry(git_daemon.init_repo('registries/%s-one-bad' % test_id), fixture_plugins(['exa', 'fetch']))
+    index = yaml.safe_load(reg.read('index.yaml'))
+    index['plugins'].insert(1, {'name': 'evil', 'path': 'plugins/../../outside', 'description': 'escapes'})
+    reg.commit({'index.yaml': yaml.safe_dump(index)}, 'a bad entry')
+    res = ansible.run_tasks([
+        {'name': 'home', 'atk.core.atk_home': {}},
+        {'name': 'good', 'atk.core.atk_plugin': {'plugins': [{'name': 'exa'}, {'name': 'fetch'}], 'registry_url': reg.url,
+                                                 'lifecycle': False}},
+        dict({'name': 'bad', 'atk.core.atk_plugin': {'name': 'evil', 'registry_url': reg.url}}, ignore_errors=True),
+        dict(registry_task('validate', url=reg.url, validate=True), ignore_errors=True),
+    ])
+    assert res.data is not None, res.describe()
+    good = res.task('good')
+    assert good['changed'] is True and sorted(good['changed_plugins']) == ['exa', 'fetch']
+    assert any("'evil'" in w and "unsafe path 'plugins/../../outside'" in w for w in good.get('warnings', [])), good.get('warnings')
+    assert (isolated_env.atk_home / 'plugins' / 'fetch' / 'plugin.yaml').is_file()
+    assert res.entry('bad')['status'] == 'failed'
+    assert "unsafe path 'plugins/../../outside'" in res.task('bad')['msg']
+    assert res.entry('validate')['status'] == 'failed'
+    validation = res.task('validate')['validation']
+    assert validation['valid'] == ['exa', 'fetch']
+    assert [i['name'] for i in validation['invalid']] == ['evil']
+    assert not (isolated_env.root / 'outside').exists()

@@ -407,16 +407,50 @@ def test_symlink_escaping_the_plugin_folder_is_refused(world, tmp_path):
         reg.stage(sha, ["bad"], str(tmp_path / "stage2"))
 
 
-def test_path_escaping_index_entry_is_refused(world, tmp_path):
+def test_a_unique_short_commit_id_is_a_version(world, tmp_path):
+    """As git accepts it: a unique abbreviated id resolves to its commit; an ambiguous or unknown one is a clear error."""
+    name = "reg-short.git"
+    world.repo(name, registry_files(["exa"]))
+    first = world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, name))
+    world.commit(name, {"plugins/exa/SKILL.md": "# v2\n"})
+    reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+    assert reg.resolve(first[:10]) == first
+    assert RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run).resolve(first[:7].upper()) == first
+    with pytest.raises(AtkError) as info:
+        reg.resolve("0000000")
+    assert "not found" in str(info.value) and "force-push" not in str(info.value)
+
+
+def test_a_commit_that_never_existed_is_not_called_removed(world, tmp_path):
+    name = "reg-never.git"
+    world.repo(name, registry_files(["exa"]))
+    reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
+    reg.resolve()
+    with pytest.raises(AtkError) as info:
+        reg.ensure_commit("1" * 40, pinned=False)
+    assert str(info.value).startswith("Commit %s not found in %s." % ("1" * 40, world.url(name)))
+    assert "force-push" not in str(info.value) and "no longer exists" not in str(info.value)
+    with pytest.raises(AtkError, match="pinned ref 1{40} no longer exists"):
+        reg.ensure_commit("1" * 40)
+
+
+def test_path_escaping_index_entry_is_refused_alone(world, tmp_path):
+    """An unsafe entry is skipped with a warning naming it; asking for it is the clear error; the
+    registry's other plugins stay usable."""
     name = "reg-evil-index.git"
     files = registry_files(["exa"], extra_entries=[{"name": "up", "path": "plugins/../../etc", "description": "x"}])
     world.repo(name, files)
     reg = RS.RegistryCache(world.url(name), str(tmp_path / "cache"), world.run)
     sha = reg.resolve()
+    assert [entry["name"] for entry in reg.index(sha)] == ["exa"]
+    assert [(item["name"], item["entry"]) for item in reg.bad_entries(sha)] == [("up", 1)]
+    assert len(reg.warnings) == 1 and "'up'" in reg.warnings[0] and "unsafe path 'plugins/../../etc'" in reg.warnings[0]
     with pytest.raises(AtkError, match="unsafe path 'plugins/../../etc'"):
-        reg.index(sha)
+        reg.lookup(sha, "up")
     with pytest.raises(AtkError, match="unsafe path"):
-        reg.stage(sha, ["exa"], str(tmp_path / "stage"))
+        reg.stage(sha, ["up"], str(tmp_path / "stage-up"))
+    staged = reg.stage(sha, ["exa"], str(tmp_path / "stage"))
+    assert os.path.isfile(os.path.join(staged["exa"], "plugin.yaml"))
 
 
 def test_index_entry_whose_folder_is_missing(world, tmp_path):

@@ -320,7 +320,13 @@ def _check_after_kill(world, layout, status_server, mods, fallback=False):
     return problems
 
 
-def _check_recovered(world, layout, outcome, left):
+def _git_locks(home):
+    """git's lock files a killed git left in the home (index.lock, HEAD.lock, refs/**.lock, ...)."""
+    git_dir = home / '.git'
+    return sorted(str(p) for p in list(git_dir.glob('*.lock')) + list(git_dir.glob('refs/**/*.lock')))
+
+
+def _check_recovered(world, layout, outcome, left, locks=()):
     env = world['env']
     problems = []
     if not outcome or not outcome.get('ok'):
@@ -328,6 +334,11 @@ def _check_recovered(world, layout, outcome, left):
     result = outcome['result']
     if result['errors']:
         problems.append('the next run reported errors: %s' % result['errors'])
+    for lock in locks:
+        if not any(lock in warning for warning in result['warnings']):
+            problems.append('the next run removed the stale git lock %s without a warning naming it' % lock)
+    if _git_locks(layout.home):
+        problems.append('git locks left after the next run: %s' % _git_locks(layout.home))
     state = _state(env, layout)
     final = world['final']
     for name in PLUGINS:
@@ -362,15 +373,6 @@ def _check_recovered(world, layout, outcome, left):
     return problems
 
 
-STALE_INDEX_LOCK = (
-    "known bug, not fixed here: when the whole process tree dies while git stages a commit (OOM killer, "
-    "power loss, container stop), git's .git/index.lock stays behind and every later commit of atk.core "
-    "(and of atk) fails with \"Unable to create '.git/index.lock': File exists\" until a human deletes "
-    "it; atk.core does not recognise a lock its own killed git left. Removing git's lock safely needs a "
-    "design decision (see the robustness report)")
-KNOWN = {'commit: git killed holding index.lock (beta)': STALE_INDEX_LOCK}
-STALE_INDEX_LOCK_MARK = 'STALE-INDEX-LOCK'
-
 WORKERS = max(2, min(4, os.cpu_count() or 2))
 RANDOM_KILLS = 6 if LONG else 3
 
@@ -384,8 +386,9 @@ def _deterministic(world, status, child, number, label, kill):
         return ['the kill point %s was never reached: %s' % (kill, info)]
     problems = _check_after_kill(world, layout, status, world['mods'], fallback=bool(kill.get('no_exchange')))
     left = _work_left(_state(env, layout), world['final'], world['template_state'])
+    locks = _git_locks(layout.home)
     killed, info2 = child.run(_converge_args(layout.home, layout.cache, _items(world)), extra_env=layout.env())
-    problems += _check_recovered(world, layout, None if killed else info2['outcome'], left)
+    problems += _check_recovered(world, layout, None if killed else info2['outcome'], left, locks)
     return ['%s (%s): %s' % (label, info['log'].strip(), p) for p in problems]
 
 
@@ -413,17 +416,11 @@ def _random(world, status, child, number, seed):
     kill_tree(proc)
     label = 'ansible-playbook killed %.2fs into the module (seed %d%s)' % (delay, seed, ', it had finished' if finished else '')
     after_kill = _check_after_kill(world, layout, status, world['mods'])
-    stale_lock = (layout.home / '.git' / 'index.lock').exists()
     left = _work_left(_state(env, layout), world['final'], world['template_state'])
+    locks = _git_locks(layout.home)
     killed, info = child.run(_converge_args(layout.home, layout.cache, _items(world)), extra_env=layout.env())
-    recovered = _check_recovered(world, layout, None if killed else info['outcome'], left)
-    problems = ['%s: %s' % (label, p) for p in after_kill + recovered]
-    if stale_lock and not after_kill and any('index.lock' in p for p in recovered):
-        # The kill hit git while it held .git/index.lock: the known bug pinned by the xfail
-        # case 'commit: git killed holding index.lock' (everything the home showed right after
-        # the kill was fine). Reported as such, never as a pass.
-        return [STALE_INDEX_LOCK_MARK] + problems
-    return problems
+    recovered = _check_recovered(world, layout, None if killed else info['outcome'], left, locks)
+    return ['%s: %s' % (label, p) for p in after_kill + recovered]
 
 
 @pytest.fixture(scope='module')
@@ -469,8 +466,6 @@ def _run_kills(world, atk_status_factory, figures):
             figure.add('kills')
             if not problems:
                 figure.add('survived')
-            elif key in KNOWN or problems[0] == STALE_INDEX_LOCK_MARK:
-                figure.note('%s: not survived - the known stale .git/index.lock bug (xfail)' % key)
 
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(work, jobs))
@@ -479,8 +474,7 @@ def _run_kills(world, atk_status_factory, figures):
     return results
 
 
-@pytest.mark.parametrize('label', [pytest.param(k[0], marks=pytest.mark.xfail(strict=True, reason=KNOWN[k[0]]))
-                                   if k[0] in KNOWN else k[0] for k in KILLS])
+@pytest.mark.parametrize('label', [k[0] for k in KILLS])
 def test_kill_at_phase(crash_results, label):
     """SIGKILL at a named phase: the home stays acceptable, nothing is lost, the next run finishes."""
     problems = crash_results[label]
@@ -491,6 +485,4 @@ def test_kill_at_phase(crash_results, label):
 def test_kill_ansible_playbook_at_random_time(crash_results, number):
     """A real ansible-playbook run, every process of it SIGKILLed at a random moment."""
     problems = crash_results['random-%d' % number]
-    if problems and problems[0] == STALE_INDEX_LOCK_MARK:
-        pytest.xfail('%s\n%s' % (STALE_INDEX_LOCK, '\n'.join(problems[1:])))
     assert not problems, '\n'.join(problems)

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 
 import pytest
 
@@ -244,3 +246,95 @@ def test_auto_push_failure_matches_atk(home, tmp_path):
     assert ok is False
     assert len(ours) == 1 and ours[0].startswith("auto-push failed: ")
     assert ours == messages
+
+
+# -- stale git locks ---------------------------------------------------------------------------
+
+class FakeClock(object):
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def _home_with_lock(tmp_path, name="index.lock", age=0.0, clock=None):
+    home = tmp_path / "home"
+    (home / ".git" / "refs" / "heads").mkdir(parents=True)
+    lock = home / ".git" / name
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_bytes(b"DIRC")
+    when = (clock() if clock else time.time()) - age
+    os.utime(str(lock), (when, when))
+    return home, lock
+
+
+def test_a_stale_lock_is_removed_with_a_warning_naming_it(tmp_path):
+    home, lock = _home_with_lock(tmp_path, age=G.STALE_LOCK_AGE + 1)
+    warnings = G.clear_stale_locks(str(home), timeout=5)
+    assert not lock.exists()
+    assert warnings == ["Removed the stale git lock %s: no git held it (a git killed earlier left it)." % lock]
+    assert G.clear_stale_locks(str(home), timeout=5) == []
+
+
+def test_ref_locks_are_stale_locks_too(tmp_path):
+    home, lock = _home_with_lock(tmp_path, name="refs/heads/main.lock", age=G.STALE_LOCK_AGE + 1)
+    assert G.lock_files(str(home)) == [str(lock)]
+    G.clear_stale_locks(str(home), timeout=5)
+    assert not lock.exists()
+
+
+def test_a_young_lock_is_given_time_before_it_is_removed(tmp_path):
+    clock = FakeClock()
+    home, lock = _home_with_lock(tmp_path, age=0.0, clock=clock)
+    warnings = G.clear_stale_locks(str(home), timeout=30, clock=clock, sleep=clock.sleep)
+    assert not lock.exists() and len(warnings) == 1
+    assert clock.now - 1000.0 >= G.STALE_LOCK_AGE
+
+
+def test_check_mode_removes_nothing(tmp_path):
+    home, lock = _home_with_lock(tmp_path, age=100)
+    warnings = G.clear_stale_locks(str(home), timeout=5, check_mode=True)
+    assert lock.exists() and warnings and str(lock) in warnings[0]
+
+
+def test_a_lock_a_live_process_holds_is_waited_for_then_named(tmp_path):
+    home, lock = _home_with_lock(tmp_path, age=100)
+    holder = subprocess.Popen(["sh", "-c", "exec 3<'%s'; exec sleep 30" % lock])
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            fds = os.listdir("/proc/%d/fd" % holder.pid)
+            if any(os.readlink("/proc/%d/fd/%s" % (holder.pid, fd)) == str(lock) for fd in fds):
+                break
+            time.sleep(0.02)
+        started = time.time()
+        with pytest.raises(AtkError) as info:
+            G.clear_stale_locks(str(home), timeout=1)
+        assert time.time() - started >= 0.9
+        assert "held by a running process (pid %d" % holder.pid in str(info.value)
+        assert lock.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once the holder is gone, the same lock is stale.
+    G.clear_stale_locks(str(home), timeout=5)
+    assert not lock.exists()
+
+
+def test_a_git_working_in_the_home_keeps_its_lock(tmp_path):
+    """A git whose cwd is the home holds the lock even while it has no file open (a commit running hooks)."""
+    home, lock = _home_with_lock(tmp_path, age=100)
+    fake_git = tmp_path / "git-fake"
+    fake_git.write_text("#!/bin/sh\nsleep 30\n")
+    fake_git.chmod(0o755)
+    proc = subprocess.Popen([str(fake_git)], cwd=str(home))
+    try:
+        time.sleep(0.2)
+        assert G._git_processes_in(str(home), [str(lock)]) == [proc.pid]  # pylint: disable=protected-access
+    finally:
+        proc.kill()
+        proc.wait()

@@ -379,3 +379,13 @@ def test_alias_bomb_and_recursive_alias_are_refused_quickly():
         M.parse_manifest(bomb)
     with pytest.raises(AtkError, match="recursive alias"):
         M.parse_manifest('schema_version: "2026-02-06"\nconfig: &c {x: *c}\nplugins: []\n')
+
+
+def test_broken_manifest_hint_names_the_real_home(tmp_path):
+    home = tmp_path / "my home"
+    home.mkdir()
+    (home / "manifest.yaml").write_text("schema_version: [unclosed\n")
+    with pytest.raises(AtkError) as info:
+        M.load_manifest(str(home))
+    assert "git -C %s checkout -- manifest.yaml" % home in str(info.value)
+    assert "<home>" not in str(info.value)

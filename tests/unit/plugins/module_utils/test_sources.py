@@ -277,28 +277,40 @@ def test_validate_index_keeps_atks_fields_and_first_duplicates():
         {"name": "exa", "path": "plugins/exa2", "description": "shadowed"},
         {"name": "fetch", "path": "plugins/fetch", "description": ""},
     ]}
-    assert RS.validate_index(data, "https://u:p@host/r") == [
+    assert RS.validate_index(data, "https://u:p@host/r") == ([
         {"name": "exa", "path": "plugins/exa", "description": "Exa"},
         {"name": "fetch", "path": "plugins/fetch", "description": ""},
-    ]
-    assert RS.validate_index(None) == [] and RS.validate_index({}) == []
+    ], [])
+    assert RS.validate_index(None) == ([], []) and RS.validate_index({}) == ([], [])
 
 
 @pytest.mark.parametrize("data, fragment", [
     ([], "mapping"),
     ({"plugins": {}}, "plugins"),
-    ({"plugins": [{"name": "a", "path": "plugins/a"}]}, "description"),
-    ({"plugins": [{"name": 1, "path": "plugins/a", "description": ""}]}, "name"),
-    ({"plugins": [{"name": "a", "path": "plugins/../../etc", "description": ""}]}, "unsafe path"),
-    ({"plugins": [{"name": "../x", "path": "plugins/x", "description": ""}]}, "unsafe name"),
-    ({"plugins": [{"name": "-x", "path": "plugins/x", "description": ""}]}, "unsafe name"),
-    ({"plugins": [{"name": "..", "path": "plugins/x", "description": ""}]}, "unsafe name"),
 ])
-def test_validate_index_refuses(data, fragment):
+def test_validate_index_refuses_what_is_no_index(data, fragment):
     with pytest.raises(AtkError) as err:
         RS.validate_index(data, "https://user:secret@host/r")
     assert fragment in str(err.value)
     assert "secret" not in str(err.value)
+
+
+@pytest.mark.parametrize("bad_entry, fragment", [
+    ({"name": "a", "path": "plugins/a"}, "description"),
+    ({"name": 1, "path": "plugins/a", "description": ""}, "name"),
+    ({"name": "a", "path": "plugins/../../etc", "description": ""}, "unsafe path"),
+    ({"name": "../x", "path": "plugins/x", "description": ""}, "unsafe name"),
+    ({"name": "-x", "path": "plugins/x", "description": ""}, "unsafe name"),
+    ({"name": "..", "path": "plugins/x", "description": ""}, "unsafe name"),
+    ("not a mapping", "mapping"),
+])
+def test_a_bad_entry_is_skipped_and_named_the_others_stay(bad_entry, fragment):
+    good = {"name": "exa", "path": "plugins/exa", "description": "Exa"}
+    entries, bad = RS.validate_index({"plugins": [good, bad_entry]}, "https://user:secret@host/r")
+    assert entries == [good]
+    assert [item["entry"] for item in bad] == [1]
+    assert fragment in str(bad[0]["error"]) and "secret" not in str(bad[0]["error"])
+    assert bad[0]["name"] == (bad_entry.get("name") if isinstance(bad_entry, dict) and isinstance(bad_entry.get("name"), str) else None)
 
 
 def test_suggest_names():
@@ -312,13 +324,13 @@ def test_unknown_plugin_message_suggests_near_names(tmp_path):
     reg = RS.RegistryCache("https://user:pw@host/registry", str(tmp_path), FakeRunner())
     entries = [{"name": n, "path": "plugins/" + n, "description": ""} for n in ("github", "gitlab", "exa")]
     with pytest.raises(AtkError) as err:
-        reg._find(entries, "githu")  # pylint: disable=protected-access
+        reg._find("0" * 40, entries, "githu")  # pylint: disable=protected-access
     assert err.value.msg == "Plugin 'githu' not found in registry https://host/registry"
     assert err.value.hint.startswith("Did you mean: github")
     with pytest.raises(AtkError) as err:
-        reg._find(entries, "qqqq")  # pylint: disable=protected-access
+        reg._find("0" * 40, entries, "qqqq")  # pylint: disable=protected-access
     assert str(err.value) == "Plugin 'qqqq' not found in registry https://host/registry"
-    assert reg._find(entries, "exa")["path"] == "plugins/exa"  # pylint: disable=protected-access
+    assert reg._find("0" * 40, entries, "exa")["path"] == "plugins/exa"  # pylint: disable=protected-access
 
 
 def test_stage_refuses_unsafe_names_and_existing_targets(tmp_path):
