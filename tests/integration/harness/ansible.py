@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
@@ -13,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import yaml
 
 from .env import IsolatedEnv
-from .paths import CALLBACK_PLUGINS_DIR, ansible_bin, collections_root
+from .paths import CALLBACK_PLUGINS_DIR, ansible_bin, collections_root, module_python
 
 Playbook = Union[str, Path, Sequence[Mapping[str, Any]]]
 
@@ -95,7 +94,7 @@ def parse_output(stdout: str) -> Optional[Dict[str, Any]]:
 
 
 class AnsibleRunner:
-    """Runs ``ansible-playbook`` from the test venv with the isolated environment of ``env``.
+    """Runs ``ansible-playbook`` from the test venv (or ``$ATK_CORE_ANSIBLE_BIN``) with the isolated environment of ``env``.
 
     The collection under test is found through ANSIBLE_COLLECTIONS_PATH = the layout that
     ``make collection`` builds (refreshed from the working tree when the runner is created).
@@ -109,7 +108,7 @@ class AnsibleRunner:
                  workdir: Union[str, Path, None] = None, timeout: float = 900):
         self.env = env
         self.collections_path = Path(collections_path) if collections_path else collections_root()
-        self.python = python or sys.executable
+        self.python = python or module_python()
         self.workdir = Path(workdir) if workdir else env.root / 'ansible'
         self.workdir.mkdir(parents=True, exist_ok=True)
         # An explicit, empty ansible.cfg: no config from the CWD, ~ or /etc/ansible leaks in.
