@@ -9,6 +9,8 @@
 #   make sanity        ansible-test sanity --venv (no ignore files allowed)
 #   make units         ansible-test units --venv
 #   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk)
+#   make matrix        the acceptance subset (tests marked `matrix`) on the oldest supported
+#                      ansible-core too (ANSIBLE_MATRIX, default 2.17; .venv's 2.19 runs it in `integration`)
 #   make molecule      molecule scenarios under extensions/molecule/ (skipped when none)
 #   make test          all of the above, fast first, stopping at the first failure
 #   make demo          bootstrap a throw-away ATK home from demo/registry/ served on loopback
@@ -54,7 +56,7 @@ UNITS_ARGS ?= -n auto
 INTEGRATION_ARGS ?= -n auto
 PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
 
-TEST_STEPS := venv collection units-pytest lint build sanity units integration molecule
+TEST_STEPS := venv collection units-pytest lint build sanity units integration matrix molecule
 
 .PHONY: help venv system-deps collection units-pytest lint build sanity sanity-seed units \
         integration molecule test demo changelog clean agent-clis
@@ -156,6 +158,33 @@ molecule: venv collection
 	        MOLECULE_EPHEMERAL_DIRECTORY="$$work/$$scenario/ephemeral" XDG_CACHE_HOME="$$work/$$scenario/cache" \
 	        ATK_PEER_BIN="$(VENV_ATK)/bin/atk" ANSIBLE_PYTHON_INTERPRETER="$(VBIN)/python" NO_COLOR=1 \
 	        $(VRUN) $(VBIN)/molecule test --scenario-name "$$scenario"; \
+	done
+
+# ---------------------------------------------------------------------------------------------
+# Version matrix: the acceptance subset (integration tests marked `matrix`: bootstrap, no-op,
+# upgrade preview, env with Vault) through the ansible-playbook of each ansible-core line in
+# ANSIBLE_MATRIX, each in its own virtualenv .cache/venv-ansible-<X.Y>/ (the newest release of
+# the line, from PyPI; rebuilt when $(REQS_MATRIX) changes). The default is the oldest line
+# meta/runtime.yml claims; the newest line this Python runs (.venv's 2.19) runs the whole suite,
+# the subset included, in `make integration`. `make matrix ANSIBLE_MATRIX='2.17 2.18'` adds lines.
+
+ANSIBLE_MATRIX ?= 2.17
+REQS_MATRIX := tests/requirements-ansible-matrix.txt
+MATRIX_STAMP := .stamp-$(shell cat $(REQS_MATRIX) | sha256sum | cut -c1-16)
+
+$(REPO)/.cache/venv-ansible-%/$(MATRIX_STAMP): $(REQS_MATRIX)
+	@echo "==> building $(REPO)/.cache/venv-ansible-$* (ansible-core $*.x) from $(REQS_MATRIX)"
+	@if [ ! -x "$(@D)/bin/python" ]; then "$(PYTHON)" -m venv "$(@D)"; fi
+	@"$(@D)/bin/python" -m pip install --quiet --disable-pip-version-check -r $(REQS_MATRIX) "ansible-core==$*.*"
+	@rm -f "$(@D)"/.stamp-*
+	@touch "$@"
+
+.PHONY: matrix
+matrix: venv collection $(foreach version,$(ANSIBLE_MATRIX),$(REPO)/.cache/venv-ansible-$(version)/$(MATRIX_STAMP))
+	@for version in $(ANSIBLE_MATRIX); do \
+	    bin="$(REPO)/.cache/venv-ansible-$$version/bin"; \
+	    out=$$("$$bin/ansible" --version); echo "==> acceptance subset on $${out%%$$'\n'*}"; \
+	    ATK_CORE_ANSIBLE_BIN="$$bin" $(PYTEST) tests/integration -m matrix $(INTEGRATION_ARGS) $(PYTEST_ARGS); \
 	done
 
 # Everything, fast first; stops at the first failing step and prints how long each step took.
