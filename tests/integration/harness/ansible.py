@@ -211,3 +211,28 @@ class AnsibleRunner:
         if handlers:
             play['handlers'] = list(handlers)
         return self.run([play], **kwargs)
+
+    def pull(self, url: str, playbook: str = 'local.yml', *, directory: Union[str, Path, None] = None, checkout: Optional[str] = None,
+             inventory: Optional[str] = None, extra_args: Sequence[str] = (), env: Optional[Mapping[str, Optional[str]]] = None,
+             timeout: Optional[float] = None, cwd: Union[str, Path, None] = None) -> PlaybookResult:
+        """Run real ``ansible-pull -U url [-C checkout] -d directory [-i inventory] ... playbook``.
+
+        ansible-pull clones or updates ``url`` into ``directory`` (default ``<env root>/pull``) with
+        the git module, then runs the playbook of that checkout through ``ansible-playbook`` of the
+        same ansible-core with ``-c local``, limited to this machine's host names and localhost; a
+        relative ``inventory`` is found in the checkout. It runs in ``cwd`` (default the env's empty
+        ``work`` folder, like a timer's). The result's ``data``/``results``/``stats`` are the
+        playbook's (the checkout step prints no atk_json document).
+        """
+        dest = Path(directory) if directory else self.env.root / 'pull'
+        argv = [str(ansible_bin('ansible-pull')), '-U', url, '-d', str(dest)]
+        if checkout:
+            argv += ['-C', checkout]
+        if inventory:
+            argv += ['-i', inventory]
+        argv += list(extra_args) + [playbook]
+        proc = subprocess.run(argv, cwd=str(cwd or self.env.work), env=self.environ(env), text=True, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout or self.timeout, check=False)
+        data = parse_output(proc.stdout)
+        return PlaybookResult(rc=proc.returncode, stdout=proc.stdout, stderr=proc.stderr, argv=argv, data=data,
+                              results=(data or {}).get('results', []), stats=(data or {}).get('stats', {}))
