@@ -9,6 +9,10 @@
 #   make sanity        ansible-test sanity --venv (no ignore files allowed)
 #   make units         ansible-test units --venv
 #   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk)
+#   make galaxy-importer  galaxy-importer (Galaxy's upload check) on the built tarball, offline; any
+#                      warning or error fails
+#   make matrix        the acceptance subset (tests marked `matrix`) on the oldest supported
+#                      ansible-core too (ANSIBLE_MATRIX, default 2.17; .venv's 2.19 runs it in `integration`)
 #   make molecule      molecule scenarios under extensions/molecule/ (skipped when none)
 #   make test          all of the above, fast first, stopping at the first failure
 #   make demo          bootstrap a throw-away ATK home from demo/registry/ served on loopback
@@ -54,7 +58,7 @@ UNITS_ARGS ?= -n auto
 INTEGRATION_ARGS ?= -n auto
 PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
 
-TEST_STEPS := venv collection units-pytest lint build sanity units integration molecule
+TEST_STEPS := venv collection units-pytest lint build galaxy-importer sanity units integration matrix molecule
 
 .PHONY: help venv system-deps collection units-pytest lint build sanity sanity-seed units \
         integration molecule test demo changelog clean agent-clis
@@ -156,6 +160,62 @@ molecule: venv collection
 	        MOLECULE_EPHEMERAL_DIRECTORY="$$work/$$scenario/ephemeral" XDG_CACHE_HOME="$$work/$$scenario/cache" \
 	        ATK_PEER_BIN="$(VENV_ATK)/bin/atk" ANSIBLE_PYTHON_INTERPRETER="$(VBIN)/python" NO_COLOR=1 \
 	        $(VRUN) $(VBIN)/molecule test --scenario-name "$$scenario"; \
+	done
+
+# ---------------------------------------------------------------------------------------------
+# Galaxy: galaxy-importer, the check Ansible Galaxy and Automation Hub run on every upload, on the
+# tarball `ansible-galaxy collection build` makes. Its own virtualenv (its pins would move .venv's
+# packages); offline (ansible-lint --offline, no ansible-test: `make sanity` runs that), HOME and
+# temp folders in a throw-away directory. Any WARNING or ERROR line (ansible-lint findings are
+# warnings) fails the step, and so does a result without a role readme or module docs.
+
+REQS_IMPORTER := tests/requirements-galaxy-importer.txt
+VENV_IMPORTER := $(REPO)/.cache/venv-galaxy-importer
+VENV_IMPORTER_STAMP := $(VENV_IMPORTER)/.stamp-$(shell cat $(REQS_IMPORTER) | sha256sum | cut -c1-16)
+
+$(VENV_IMPORTER_STAMP): $(REQS_IMPORTER)
+	@echo "==> building $(VENV_IMPORTER) from $(REQS_IMPORTER)"
+	@if [ ! -x "$(VENV_IMPORTER)/bin/python" ]; then "$(PYTHON)" -m venv "$(VENV_IMPORTER)"; fi
+	@"$(VENV_IMPORTER)/bin/python" -m pip install --quiet --disable-pip-version-check -r $(REQS_IMPORTER)
+	@rm -f "$(VENV_IMPORTER)"/.stamp-*
+	@touch "$@"
+
+.PHONY: galaxy-importer
+galaxy-importer: venv collection $(VENV_IMPORTER_STAMP)
+	@tmp=$$(mktemp -d /tmp/atk-core-galaxy.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; mkdir -p "$$tmp/home"; \
+	cd "$(COLLECTION_DIR)"; \
+	$(VRUN) $(VBIN)/ansible-galaxy collection build --force --output-path "$$tmp/dist" >/dev/null; \
+	cd "$$tmp"; \
+	env PATH="$(VENV_IMPORTER)/bin:$$PATH" HOME="$$tmp/home" XDG_CACHE_HOME="$$tmp/home/.cache" NO_COLOR=1 \
+	    GALAXY_IMPORTER_CONFIG="$(REPO)/tests/galaxy-importer.cfg" \
+	    GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP="$$tmp/ansible-tmp" GALAXY_IMPORTER_TMP_ROOT_DIR="$$tmp" \
+	    "$(VENV_IMPORTER)/bin/python" "$(REPO)/tests/utils/galaxy_import.py" --source "$(REPO)" "$$tmp"/dist/atk-core-*.tar.gz
+
+# ---------------------------------------------------------------------------------------------
+# Version matrix: the acceptance subset (integration tests marked `matrix`: bootstrap, no-op,
+# upgrade preview, env with Vault) through the ansible-playbook of each ansible-core line in
+# ANSIBLE_MATRIX, each in its own virtualenv .cache/venv-ansible-<X.Y>/ (the newest release of
+# the line, from PyPI; rebuilt when $(REQS_MATRIX) changes). The default is the oldest line
+# meta/runtime.yml claims; the newest line this Python runs (.venv's 2.19) runs the whole suite,
+# the subset included, in `make integration`. `make matrix ANSIBLE_MATRIX='2.17 2.18'` adds lines.
+
+ANSIBLE_MATRIX ?= 2.17
+REQS_MATRIX := tests/requirements-ansible-matrix.txt
+MATRIX_STAMP := .stamp-$(shell cat $(REQS_MATRIX) | sha256sum | cut -c1-16)
+
+$(REPO)/.cache/venv-ansible-%/$(MATRIX_STAMP): $(REQS_MATRIX)
+	@echo "==> building $(REPO)/.cache/venv-ansible-$* (ansible-core $*.x) from $(REQS_MATRIX)"
+	@if [ ! -x "$(@D)/bin/python" ]; then "$(PYTHON)" -m venv "$(@D)"; fi
+	@"$(@D)/bin/python" -m pip install --quiet --disable-pip-version-check -r $(REQS_MATRIX) "ansible-core==$*.*"
+	@rm -f "$(@D)"/.stamp-*
+	@touch "$@"
+
+.PHONY: matrix
+matrix: venv collection $(foreach version,$(ANSIBLE_MATRIX),$(REPO)/.cache/venv-ansible-$(version)/$(MATRIX_STAMP))
+	@for version in $(ANSIBLE_MATRIX); do \
+	    bin="$(REPO)/.cache/venv-ansible-$$version/bin"; \
+	    out=$$("$$bin/ansible" --version); echo "==> acceptance subset on $${out%%$$'\n'*}"; \
+	    ATK_CORE_ANSIBLE_BIN="$$bin" $(PYTEST) tests/integration -m matrix $(INTEGRATION_ARGS) $(PYTEST_ARGS); \
 	done
 
 # Everything, fast first; stops at the first failing step and prints how long each step took.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,8 +23,25 @@ from harness import (  # noqa: E402
     build_registry,
     collections_root,
 )
+from harness.paths import ansible_bin  # noqa: E402
 
 _TEST_IDS = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'matrix: the acceptance subset `make matrix` also runs on the oldest supported ansible-core '
+                                       '(bootstrap, no-op, upgrade preview, env with Vault)')
+
+
+def pytest_report_header(config):  # pylint: disable=unused-argument
+    """Which ansible-core the run drives (``$ATK_CORE_ANSIBLE_BIN`` or the test venv's)."""
+    try:
+        playbook = ansible_bin('ansible-playbook')
+        first = subprocess.run([str(playbook), '--version'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               check=False, timeout=60).stdout.splitlines()[:1]
+    except (OSError, subprocess.SubprocessError) as exc:
+        return 'ansible-core under test: unknown (%s)' % exc
+    return 'ansible-core under test: %s (%s)' % (first[0] if first else 'unknown', playbook)
 
 
 @pytest.fixture(scope='session')

@@ -13,6 +13,11 @@ Two ways to say what a machine should have:
 
 Every run converges all plugins in ONE atk_plugin invocation (counted in the JSON results), and
 ``--check`` on a machine without a home succeeds, reports what it would do and writes nothing.
+``ansible-playbook atk.core.upgrade --check --diff`` names exactly the plugin whose files moved and
+writes nothing; the real upgrade then moves it, and a second one changes nothing.
+
+The tests marked ``matrix`` are the acceptance subset that ``make matrix`` also runs on the oldest
+ansible-core the collection supports (``$ATK_CORE_ANSIBLE_BIN``).
 """
 
 from __future__ import annotations
@@ -110,6 +115,7 @@ def home_repo(tmp_path, small_registry, git_daemon, test_id):
     return peer, git_daemon.url(relpath)
 
 
+@pytest.mark.matrix
 def test_manifest_driven_bootstrap_installs_pins_repairs_drift_and_follows_the_repo(
         small_registry, home_repo, ansible: AnsibleRunner, isolated_env: IsolatedEnv, atk_peer: AtkPeer):
     laptop, url = home_repo
@@ -182,6 +188,7 @@ def vault_string(ansible: AnsibleRunner, password_file: Path, name: str, value: 
     return proc.stdout.strip()
 
 
+@pytest.mark.matrix
 def test_inventory_driven_with_vault_env_and_prune(small_registry, ansible: AnsibleRunner, isolated_env: IsolatedEnv,
                                                    atk_peer: AtkPeer):
     password_file = isolated_env.root / 'vault-pass'
@@ -253,6 +260,7 @@ def snapshot(folder: Path):
     return out
 
 
+@pytest.mark.matrix
 def test_check_mode_on_a_fresh_machine_reports_everything_and_writes_nothing(
         small_registry, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
     before = snapshot(isolated_env.home)
@@ -297,3 +305,36 @@ def test_missing_python_library_stops_with_the_module_message(tmp_path, small_re
     assert 'Failed to import the required Python library (PyYAML)' in failed[-1]['result']['msg']
     assert module_calls(result, 'atk.core.atk_plugin') == []
     assert not [r for r in result.results if r['task'].endswith('Install what the atk.core modules need on the host')]
+
+
+@pytest.mark.matrix
+def test_upgrade_preview_names_the_moved_plugin_writes_nothing_then_upgrades(small_registry, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
+    first = bootstrap(ansible, extra_vars={'atk_plugins': [{'name': 'fetch'}, {'name': 'serena'}]})
+    assert first.rc == 0, first.describe()
+    home = isolated_env.atk_home
+    pin = manifest_refs(home)['fetch']
+    small_registry.update_plugin('fetch', {'SKILL.md': '# fetch, a newer registry commit\n'})
+    head = small_registry.head()
+
+    before = snapshot(home)
+    preview = ansible.run(Path('atk.core.upgrade'), check=True, diff=True)
+    assert preview.rc == 0, preview.describe()
+    converge = assert_one_converge(preview)
+    assert converge['changed_plugins'] == ['fetch'], converge['plugins']
+    assert [(a['plugin'], a['action']) for a in converge['actions']] == [('fetch', 'upgrade')]
+    assert converge['actions'][0]['before']['ref'] == pin and converge['actions'][0]['after']['ref'] == head
+    assert {'path': 'SKILL.md', 'status': 'modified'} in converge['actions'][0]['files']
+    assert 'plugins/fetch @ %s' % head in [d['after_header'] for d in converge['diff']]
+    report = preview.task('atk.core.atk : Report the plugins that changed')
+    assert report['msg'] == 'Would change 1 plugin(s): fetch (upgrade)'
+    assert snapshot(home) == before  # the preview wrote nothing in the home
+
+    upgrade = ansible.run(Path('atk.core.upgrade'))
+    assert upgrade.rc == 0, upgrade.describe()
+    assert assert_one_converge(upgrade)['changed_plugins'] == ['fetch']
+    assert manifest_refs(home)['fetch'] == head and disk_ref(home, 'fetch') == head
+    assert (home / 'plugins' / 'fetch' / 'SKILL.md').read_text() == '# fetch, a newer registry commit\n'
+
+    again = ansible.run(Path('atk.core.upgrade'))
+    assert again.rc == 0, again.describe()
+    assert again.changed() == 0, [(r['task'], r['result'].get('changed')) for r in again.results]

@@ -568,7 +568,7 @@ def test_concurrent_users_share_one_clone(world, tmp_path):
         errors = []
         barrier = threading.Barrier(len(regs))
 
-        def work(number, regs=regs, errors=errors, barrier=barrier, rounds=rounds):
+        def work(number, regs=regs, errors=errors, barrier=barrier, rounds=rounds):  # pylint: disable=dangerous-default-value
             try:
                 barrier.wait()
                 regs[number].stage(sha, FIVE, str(tmp_path / ("stage%d-%d" % (rounds, number))))

@@ -98,3 +98,13 @@ def test_plugin_items_match_the_module_suboptions():
         # The role passes items through untouched; a path is a str before the module expands it.
         assert spec['type'] == ('str' if module_type == 'path' else module_type), key
         assert spec.get('choices') == module_items[key].get('choices'), key
+
+
+def test_the_readme_lists_every_variable(role):
+    """roles/<role>/README.md (what Galaxy shows) has a table row for every option of the argument spec, and no other."""
+    name, _defaults, options = role
+    with open(os.path.join(ROLES_DIR, name, 'README.md')) as handle:
+        rows = [line.split('|')[1].strip().strip('`') for line in handle if line.startswith('| `')]
+    variables = [row for row in rows if row.startswith(name + '_')]
+    assert sorted(variables) == sorted(options), (
+        'only in README.md: %s; only in argument_specs: %s' % (sorted(set(variables) - set(options)), sorted(set(options) - set(variables))))

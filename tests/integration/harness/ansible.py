@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
@@ -13,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import yaml
 
 from .env import IsolatedEnv
-from .paths import CALLBACK_PLUGINS_DIR, ansible_bin, collections_root
+from .paths import CALLBACK_PLUGINS_DIR, ansible_bin, collections_root, module_python
 
 Playbook = Union[str, Path, Sequence[Mapping[str, Any]]]
 
@@ -95,7 +94,7 @@ def parse_output(stdout: str) -> Optional[Dict[str, Any]]:
 
 
 class AnsibleRunner:
-    """Runs ``ansible-playbook`` from the test venv with the isolated environment of ``env``.
+    """Runs ``ansible-playbook`` from the test venv (or ``$ATK_CORE_ANSIBLE_BIN``) with the isolated environment of ``env``.
 
     The collection under test is found through ANSIBLE_COLLECTIONS_PATH = the layout that
     ``make collection`` builds (refreshed from the working tree when the runner is created).
@@ -109,7 +108,7 @@ class AnsibleRunner:
                  workdir: Union[str, Path, None] = None, timeout: float = 900):
         self.env = env
         self.collections_path = Path(collections_path) if collections_path else collections_root()
-        self.python = python or sys.executable
+        self.python = python or module_python()
         self.workdir = Path(workdir) if workdir else env.root / 'ansible'
         self.workdir.mkdir(parents=True, exist_ok=True)
         # An explicit, empty ansible.cfg: no config from the CWD, ~ or /etc/ansible leaks in.
@@ -212,3 +211,28 @@ class AnsibleRunner:
         if handlers:
             play['handlers'] = list(handlers)
         return self.run([play], **kwargs)
+
+    def pull(self, url: str, playbook: str = 'local.yml', *, directory: Union[str, Path, None] = None, checkout: Optional[str] = None,
+             inventory: Optional[str] = None, extra_args: Sequence[str] = (), env: Optional[Mapping[str, Optional[str]]] = None,
+             timeout: Optional[float] = None, cwd: Union[str, Path, None] = None) -> PlaybookResult:
+        """Run real ``ansible-pull -U url [-C checkout] -d directory [-i inventory] ... playbook``.
+
+        ansible-pull clones or updates ``url`` into ``directory`` (default ``<env root>/pull``) with
+        the git module, then runs the playbook of that checkout through ``ansible-playbook`` of the
+        same ansible-core with ``-c local``, limited to this machine's host names and localhost; a
+        relative ``inventory`` is found in the checkout. It runs in ``cwd`` (default the env's empty
+        ``work`` folder, like a timer's). The result's ``data``/``results``/``stats`` are the
+        playbook's (the checkout step prints no atk_json document).
+        """
+        dest = Path(directory) if directory else self.env.root / 'pull'
+        argv = [str(ansible_bin('ansible-pull')), '-U', url, '-d', str(dest)]
+        if checkout:
+            argv += ['-C', checkout]
+        if inventory:
+            argv += ['-i', inventory]
+        argv += list(extra_args) + [playbook]
+        proc = subprocess.run(argv, cwd=str(cwd or self.env.work), env=self.environ(env), text=True, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout or self.timeout, check=False)
+        data = parse_output(proc.stdout)
+        return PlaybookResult(rc=proc.returncode, stdout=proc.stdout, stderr=proc.stderr, argv=argv, data=data,
+                              results=(data or {}).get('results', []), stats=(data or {}).get('stats', {}))

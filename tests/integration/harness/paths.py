@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Optional
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 """The collection root (the repository)."""
@@ -30,12 +31,44 @@ def venv_bin() -> Path:
     return Path(sys.executable).parent
 
 
+ANSIBLE_BIN_ENV = 'ATK_CORE_ANSIBLE_BIN'
+"""Names the bin directory of another ansible-core (a virtualenv's ``bin/``) to run instead of the test venv's."""
+
+
+def other_ansible_bin() -> Optional[Path]:
+    """The bin directory ``$ATK_CORE_ANSIBLE_BIN`` names (another ansible-core, e.g. the oldest supported), or None."""
+    value = os.environ.get(ANSIBLE_BIN_ENV)
+    if not value:
+        return None
+    path = Path(value)
+    if not (path / 'ansible-playbook').exists():
+        raise FileNotFoundError('%s=%s has no ansible-playbook (run `make matrix`, which builds that virtualenv)' % (ANSIBLE_BIN_ENV, value))
+    return path
+
+
 def ansible_bin(tool: str = 'ansible-playbook') -> Path:
-    """An Ansible CLI from the running venv, else from ``<repo>/.venv/bin``."""
+    """An Ansible CLI from ``$ATK_CORE_ANSIBLE_BIN`` when set, else from the running venv, else from ``<repo>/.venv/bin``."""
+    other = other_ansible_bin()
+    if other is not None:
+        if not (other / tool).exists():
+            raise FileNotFoundError('%s not found in %s=%s' % (tool, ANSIBLE_BIN_ENV, other))
+        return other / tool
     for candidate in (venv_bin() / tool, REPO_ROOT / '.venv' / 'bin' / tool):
         if candidate.exists():
             return candidate
     raise FileNotFoundError('%s not found next to %s nor in %s/.venv/bin: run `make venv`' % (tool, sys.executable, REPO_ROOT))
+
+
+def module_python() -> str:
+    """The Python that runs modules on ``localhost`` by default: the one next to the ansible-core under test.
+
+    That is the test venv's (``sys.executable``), or with ``$ATK_CORE_ANSIBLE_BIN`` the Python of that
+    virtualenv, as on a controller where ``pip install ansible-core jsonschema`` made one virtualenv.
+    """
+    other = other_ansible_bin()
+    if other is not None and (other / 'python').exists():
+        return str(other / 'python')
+    return sys.executable
 
 
 def atk_bin() -> Path:
