@@ -24,7 +24,7 @@ description:
   - Reports V(changed) only when it repaired something.
 author:
   - atk.core maintainers (@atk-core)
-options:
+options: {}
 extends_documentation_fragment:
   - atk.core.attributes
   - atk.core.home

@@ -23,9 +23,9 @@ description:
   - RV(service) is the STATUS and PORTS columns of C(atk status), by atk's rules; plugins' C(status) commands run
     (without the C(.env)), and an C(sse) MCP endpoint gets a short HTTP request.
   - RV(mcp) is, per plugin with an C(mcp) section, exactly what C(atk mcp <plugin> --json) prints, except that
-    every secret value (and each place one is substituted into C(args) or the URL) reads C(********): the
-    values of variables plugin.yaml declares C(secret), and of names it does not declare. Declared non-secret values
-    (a URL, a port) and C(<NOT_SET>) stay visible.
+    every secret value (and each place one is substituted into C(args) or the URL) reads C(********). Secret values
+    are those of variables plugin.yaml declares C(secret), and of names it does not declare; declared non-secret
+    values (a URL, a port) and C(<NOT_SET>) stay visible.
   - RV(hygiene) is what C(atk doctor) would repair (see M(atk.core.atk_doctor)).
 author:
   - atk.core maintainers (@atk-core)
