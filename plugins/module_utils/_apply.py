@@ -33,7 +33,8 @@ from ansible_collections.atk.core.plugins.module_utils import _state
 class Applier(object):
     """Applies the plans of one run, plugin by plugin, in order."""
 
-    def __init__(self, home, git, manifest, state, trash, lifecycle=True, force=False, environ=None, shell=None):
+    def __init__(self, home, git, manifest, state, trash, lifecycle=True, force=False, environ=None, shell=None,
+                 records=None):
         self.home = home
         self.git = git
         self.manifest = copy.deepcopy(manifest)
@@ -46,13 +47,27 @@ class Applier(object):
         self.warnings = []
         self._manifest_saved = None  # repr() of the manifest this run last saved (see _save_manifest)
         self.shell = shell or _lifecycle.Shell()
+        self.records = records if records is not None else _plugin_files.Records(home)
 
     @property
     def auto_commit(self):
         return self.manifest["config"]["auto_commit"]
 
     def apply(self, plans):
+        try:
+            self._apply_all(plans)
+        finally:
+            self.records.save()
+        if self.commits and self.auto_commit and self.manifest["config"]["auto_push"]:
+            self.warnings.extend(self.git.auto_push(self.home))
+        return plans
+
+    def _apply_all(self, plans):
         for plan in plans:
+            if plan.adopt_paths is not None and plan.action not in _plan.PUT_ACTIONS + ("remove",):
+                # First sight of a plugin atk.core did not install here: record its source files as they are.
+                self.records.put(plan.directory, plan.before_ref, _home.plugin_dir(self.home, plan.directory),
+                                 plan.adopt_paths)
             if plan.action in (None, "none"):
                 continue
             try:
@@ -72,9 +87,6 @@ class Applier(object):
                     self._commit_pending(plan.directory)
             except AtkError as exc:
                 plan.errors.append(str(exc))
-        if self.commits and self.auto_commit and self.manifest["config"]["auto_push"]:
-            self.warnings.extend(self.git.auto_push(self.home))
-        return plans
 
     # -- helpers --------------------------------------------------------------------
     def _save_state(self):
@@ -82,10 +94,13 @@ class Applier(object):
 
     def _commit(self, message, directory, nothing_expected=False):
         paths = [_manifest.FILENAME, ".gitignore", "plugins/" + directory]
-        if self.auto_commit and not (nothing_expected and self._clean(paths)) and \
-                self.git.commit(self.home, message, paths=paths):
+        committed = self.auto_commit and not (nothing_expected and self._clean(paths)) and \
+            self.git.commit(self.home, message, paths=paths)
+        if committed:
             self.commits += 1
-        if (self.state.get("pending_commit") or {}).pop(directory, None) is not None:
+            # The commit is the desired state's: an update may replay it or let upstream win (_home_sync).
+            _state.add_own_commit(self.state, self.git.head(self.home))
+        if (self.state.get("pending_commit") or {}).pop(directory, None) is not None or committed:
             self._save_state()
 
     def _clean(self, paths):
@@ -145,8 +160,10 @@ class Applier(object):
                    "resync": _git.msg_restore}[plan.action](plan.name)
         self._remember_commit(message, plan.directory)
         self._save_state()
+        source_paths = sorted(_fs.tree_files(staged, _plugin_files.LOCAL_NAMES))
         _fs.swap_tree(staged, target, self.trash)
         plan.staged = None
+        self.records.put(plan.directory, plan.target_ref, target, source_paths)
         if plan.action == "add" and plan.source == "local":
             self._write_gitignore(_gitignore.add_exemption, plan.directory)
         self.manifest = _manifest.apply_change(self.manifest, plan.manifest_change())
@@ -177,9 +194,7 @@ class Applier(object):
         if plan.install == "blocked":
             pending[plan.directory] = True
             self._save_state()
-            plan.errors.append(
-                _lifecycle.missing_message(plan.name, plan.missing_env)[:-1] + ". Set them with atk.core.atk_env (or "
-                "this plugin's env option) and re-run; the install will be retried.")
+            plan.errors.append(_plan.blocked_message(plan))
             return
         outcome = self._lifecycle(plan.spec, "install", target, plan.directory)
         if outcome is None:
@@ -198,9 +213,11 @@ class Applier(object):
     # -- remove -----------------------------------------------------------------------
     def _remove(self, plan):
         target = _home.plugin_dir(self.home, plan.directory)
-        if os.path.isdir(target) and self.lifecycle and not plan.orphan:
+        if os.path.isdir(target) and self.lifecycle and (plan.managed or not plan.orphan):
             spec = _plugin_files.try_load(target)
-            if spec is None and not self.force:
+            if spec is None and plan.orphan and not _plugin_files.has_spec(target):
+                plan.warnings.append("its plugin.yaml is gone, so its stop and uninstall commands could not run")
+            elif spec is None and not self.force:
                 raise AtkError("Cannot remove plugin '%s': its plugin.yaml is invalid, so its uninstall command "
                                "cannot run." % plan.name, hint="Fix the plugin.yaml, or set force=true to delete it anyway.")
             if spec is not None:
@@ -219,7 +236,10 @@ class Applier(object):
             self._save_state()
         if os.path.lexists(target):
             _fs.swap_out(target, self.trash)
+        self.records.drop(plan.directory)
         if plan.orphan:
+            self.state.setdefault("pending_install", {}).pop(plan.directory, None)
+            self._save_state()
             return
         if plan.source == "local":
             self._write_gitignore(_gitignore.remove_exemption, plan.directory)

@@ -33,7 +33,7 @@ def _diffs(home, before, after, plans):
     for plan in plans:
         if not plan.changed:
             continue
-        lines_before = []
+        lines_before = ["%s  (changed in place: %s)\n" % (c["path"], c["status"]) for c in plan.drift or []]
         lines_after = []
         for change in plan.files:
             if change["status"] != "added":
@@ -55,7 +55,7 @@ def _diffs(home, before, after, plans):
 
 def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
                      registry_url=None, force=False, lifecycle=True, cache_dir=None,
-                     lock_timeout=600, check_mode=False, want_diff=False, environ=None):
+                     lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair"):
     """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``)."""
     home = _home.resolve_home(home, environ)
     items = [_desired.normalize_item(item, default_state) for item in items]
@@ -82,14 +82,18 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
             stage_root = tempfile.mkdtemp(prefix="stage-", dir=work)
         try:
             planner = _plan.Planner(home, sources, stage_root, lifecycle=lifecycle, force=force, environ=environ,
-                                    manifest=None if exists else _manifest.initial_manifest())
+                                    manifest=None if exists else _manifest.initial_manifest(), drift=drift)
             plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent" else None)
             before = planner.manifest
             after = _plan.manifest_after(before, plans)
-            if not check_mode:
+            if check_mode:
+                for plan in plans:
+                    if plan.install == "blocked":
+                        plan.errors.append(_plan.blocked_message(plan))
+            else:
                 applier = _apply.Applier(home, _git.Git(run, git_path), before, planner.state,
                                          trash=os.path.join(_home.state_dir(home), "tmp", "trash"),
-                                         lifecycle=lifecycle, force=force, environ=environ)
+                                         lifecycle=lifecycle, force=force, environ=environ, records=planner.records)
                 applier.apply(plans)
                 after = applier.manifest
                 warnings.extend(applier.warnings)

@@ -22,7 +22,8 @@ from ansible_collections.atk.core.plugins.module_utils import _names
 from ansible_collections.atk.core.plugins.module_utils import _urls
 
 STATES = ("present", "latest", "absent")
-KEYS = ("name", "source", "url", "path", "version", "state", "env")
+DRIFT = ("repair", "report")
+KEYS = ("name", "source", "url", "path", "version", "state", "env", "drift")
 _REGISTRY_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -44,6 +45,8 @@ def normalize_item(raw, default_state="present"):
         item["state"] = "present" if (item["version"] and default_state == "latest") else default_state
     if item["state"] not in STATES:
         raise AtkError("Unknown state %r for plugin %r; use one of %s." % (item["state"], item["name"], ", ".join(STATES)))
+    if item["drift"] is not None and item["drift"] not in DRIFT:
+        raise AtkError("Unknown drift %r for plugin %r; use one of %s." % (item["drift"], item["name"], ", ".join(DRIFT)))
     name = item["name"]
     for key in ("name", "url", "version"):
         _check_arg(item[key], key)

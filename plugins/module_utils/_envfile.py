@@ -245,7 +245,7 @@ def update(text, set_values=None, remove=(), descriptions=None, where=".env"):
         if lines and not lines[-1].text.endswith("\n"):
             last = lines[-1]
             lines[-1] = _dotenv.EnvLine(last.kind, last.text + "\n", key=last.key, raw=last.raw, head=last.head,
-                                tail=(last.tail + "\n") if last.tail is not None else None, lineno=last.lineno)
+                                        tail=(last.tail + "\n") if last.tail is not None else None, lineno=last.lineno)
         lines.extend(appended)
 
     if not (added or changed or removed):

@@ -294,8 +294,23 @@ def restore_swapped(trash, parent):
     return restored
 
 
+def file_entry(full):
+    """What a comparison sees of one path: ('file', executable, sha256) | ('link', target) | None (missing)."""
+    try:
+        info = os.lstat(full)
+    except OSError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        return ("link", os.readlink(full))
+    if not stat.S_ISREG(info.st_mode):
+        return ("other", stat.S_IFMT(info.st_mode))
+    with open(full, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    return ("file", stat.S_IMODE(info.st_mode) & 0o111 != 0, digest)
+
+
 def tree_files(root, skip_top=()):
-    """Map of relative path -> ('file', executable, sha256) | ('link', target) for a tree.
+    """Map of relative path -> :func:`file_entry` for every file and symlink of a tree.
 
     Names in ``skip_top`` are skipped at the top level only (custom/, .env, .atk-ref).
     """
@@ -315,14 +330,8 @@ def tree_files(root, skip_top=()):
                 result[rel] = ("link", os.readlink(full))
                 dirnames.remove(name)
         for name in filenames:
-            full = os.path.join(dirpath, name)
             rel = os.path.join(rel_dir, name) if rel_dir else name
-            if os.path.islink(full):
-                result[rel] = ("link", os.readlink(full))
-            else:
-                with open(full, "rb") as handle:
-                    digest = hashlib.sha256(handle.read()).hexdigest()
-                result[rel] = ("file", stat.S_IMODE(os.lstat(full).st_mode) & 0o111 != 0, digest)
+            result[rel] = file_entry(os.path.join(dirpath, name))
     return result
 
 

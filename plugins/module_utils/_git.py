@@ -11,6 +11,7 @@ modules can pass ``AnsibleModule.run_command`` and unit tests a fake.
 from __future__ import annotations
 
 import os
+import re
 import time
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
@@ -29,6 +30,9 @@ ATK_IDENTITY = {
 BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "Never", "LC_ALL": "C"}
 
 MSG_INIT = "Initialize ATK Home"
+
+_SHA_RE = re.compile(r"^[0-9a-fA-F]{40}$")
+_BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 
 def msg_add(name):
@@ -62,6 +66,31 @@ TOP_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "config.lock", "packed
 STALE_LOCK_AGE = 3.0
 STALE_LOCK_AGE_BLIND = 60.0
 NO_REMOTE_WARNING = "auto_push enabled but no remote configured. Run: atk git remote add origin <url>"
+
+
+def is_sha(text):
+    """True for a full 40-hex commit id."""
+    return isinstance(text, str) and bool(_SHA_RE.match(text))
+
+
+def check_version(version):
+    """Return ``version`` (a branch, tag, ``refs/...`` name or 40-hex commit) or raise AtkError.
+
+    Follows ``git check-ref-format`` closely enough to refuse anything that is not a
+    plausible ref name, and always refuses a leading ``-``.
+    """
+    if not isinstance(version, str) or not version:
+        raise AtkError("The version is empty.", hint="Give a branch, a tag or a 40-character commit id.")
+    bad = (
+        version.startswith("-") or version.startswith("/") or version.endswith("/") or version.endswith(".")
+        or version.endswith(".lock") or ".." in version or "@{" in version or "//" in version or version == "@"
+        or _BAD_REF_CHARS.search(version) is not None
+        or any(part.startswith(".") for part in version.split("/"))
+    )
+    if bad:
+        raise AtkError("Refusing version %r: it is not a valid git branch, tag or commit id." % version,
+                       hint="Give a branch, a tag or a 40-character commit id.")
+    return version
 
 
 def lock_files(home):

@@ -16,7 +16,9 @@ from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _home_sync
 from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _state
 from ansible_collections.atk.core.plugins.module_utils import _urls
 
 
@@ -43,26 +45,6 @@ def describe(home, git):
             info["config"] = dict(manifest["config"])
             info["plugins"] = [entry["directory"] for entry in manifest["plugins"]]
     return info
-
-
-def _upstream(git, home):
-    """(remote, branch) the current branch tracks, or None."""
-    rc, out, dummy = git.run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], cwd=home, check=False)
-    if rc != 0 or "/" not in out.strip():
-        return None
-    remote, branch = out.strip().split("/", 1)
-    return remote, branch
-
-
-def _is_ancestor(git, home, older, newer):
-    rc, dummy, dummy2 = git.run(["merge-base", "--is-ancestor", older, newer], cwd=home, check=False)
-    return rc == 0
-
-
-def _remote_head(git, home, remote, branch):
-    dummy, out, dummy2 = git.run(["ls-remote", "--", remote, "refs/heads/" + branch], cwd=home)
-    fields = out.split()
-    return fields[0] if fields else None
 
 
 def converge_home(home, git, check_mode=False, state="present", repo=None, remote_url=None, update=False,
@@ -138,7 +120,10 @@ def converge_home(home, git, check_mode=False, state="present", repo=None, remot
                 manifest["config"] = wanted
                 _manifest.save_manifest(home, manifest)
                 if wanted["auto_commit"]:
-                    git.commit(home, "Update ATK config", paths=[_manifest.FILENAME])
+                    if git.commit(home, "Update ATK config", paths=[_manifest.FILENAME]):
+                        state = _state.load(home)
+                        _state.add_own_commit(state, git.head(home))
+                        _state.save(home, state)
                     if wanted["auto_push"]:
                         warnings.extend(git.auto_push(home))
 
@@ -169,31 +154,27 @@ def _clone(git, repo, home):
 
 
 def _update(git, home, check_mode, actions):
-    upstream = _upstream(git, home)
-    if upstream is None:
+    """Take every upstream change, the host's own layer replayed on top (_home_sync)."""
+    if _home_sync.upstream_of(git, home) is None:
         raise AtkError("Cannot update %s: its branch tracks no remote branch." % home,
                        hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update." % home)
-    remote, branch = upstream
-    head = git.head(home)
-    remote_sha = _remote_head(git, home, remote, branch)
-    if remote_sha is None or remote_sha == head:
-        return
-    known = git.run(["cat-file", "-e", remote_sha + "^{commit}"], cwd=home, check=False)[0] == 0
-    if known and head and _is_ancestor(git, home, remote_sha, head):
-        return  # the remote is behind us: nothing to pull
-    actions.append({"action": "update", "from": head, "to": remote_sha, "remote": "%s/%s" % (remote, branch)})
-    if check_mode:
-        return
-    git.run(["fetch", "-q", "--", remote, branch], cwd=home)
-    rc, dummy, err = git.run(["merge", "--ff-only", "-q", "FETCH_HEAD"], cwd=home, check=False)
-    if rc != 0:
-        raise AtkError("Cannot fast-forward %s to %s/%s: %s" % (home, remote, branch, _git.first_line(err)),
-                       hint="The home has local commits or changes the remote does not have; reconcile them with git and re-run.")
-    _home.repair(home)
+    state = _state.load(home)
+    result = _home_sync.compute(git, home, None, state.get("own_commits") or [])
+    try:
+        if result.changed:
+            actions.append(result.action())
+        if not check_mode:
+            _home_sync.apply(git, home, result)
+            _state.replay_own_commits(state, result.replayed)
+            _state.save(home, state)
+            _home.repair(home)
+    finally:
+        _home_sync.finish(result)
+    return result
 
 
 def _push(git, home, check_mode, actions, warnings):
-    upstream = _upstream(git, home)
+    upstream = _home_sync.upstream_of(git, home)
     if upstream is None:
         if git.remote_url(home) is None:
             warnings.append("push requested but the home has no remote; set remote_url.")

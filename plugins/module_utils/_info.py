@@ -31,6 +31,7 @@ SECTIONS = ("home", "plugins", "env", "service", "mcp", "hygiene")
 IN_SYNC = "in sync"
 FILES_MISSING = "files missing"
 REF_MISMATCH = "ref mismatch"
+DRIFTED = "drifted"
 INVALID = "invalid"
 
 
@@ -90,8 +91,11 @@ def _load(plugin_dir):
         return None, exc.msg
 
 
-def plugin_facts(home, entry):
-    """One manifest entry: where it comes from, which ref is on disk, its drift state."""
+def plugin_facts(home, entry, records=None):
+    """One manifest entry: where it comes from, which ref is on disk, its drift state.
+
+    ``drifted``: source files edited or deleted in place since atk.core put them there (named in
+    ``drift``; files an install created are not looked at), from ``records`` (no network)."""
     directory = entry["directory"]
     plugin_dir = _home.plugin_dir(home, directory)
     disk = _plugin_files.disk_state(home, directory)
@@ -109,6 +113,7 @@ def plugin_facts(home, entry):
         "error": None,
         "maturity": None,
         "display_name": None,
+        "drift": [],
     }
     spec = None
     if not disk["has_spec"]:
@@ -121,8 +126,14 @@ def plugin_facts(home, entry):
     if spec is not None:
         facts["maturity"] = _spec.maturity(spec)
         facts["display_name"] = spec["name"]
+    drift = None
+    if records is not None:
+        drift = records.drift(directory, plugin_dir, source["ref"] if source["type"] != "local" else None)
+    facts["drift"] = drift or []
     if source["type"] in ("registry", "git") and source["ref"] and disk["ref"] != source["ref"]:
         facts["state"] = REF_MISMATCH
+    elif drift:
+        facts["state"] = DRIFTED
     elif spec is None:
         facts["state"] = INVALID
     return facts, spec
@@ -227,8 +238,9 @@ def gather(home, git, sections=SECTIONS, only=None, reveal=False, shell=None, en
     per_plugin = [s for s in sections if s in ("plugins", "env", "service", "mcp")]
     if not per_plugin:
         return result
+    records = _plugin_files.Records(home)
     for entry in entries:
-        facts, spec = plugin_facts(home, entry)
+        facts, spec = plugin_facts(home, entry, records)
         directory = entry["directory"]
         if "plugins" in sections:
             result["plugins"].append(facts)

@@ -34,7 +34,6 @@ SCHEMA_VERSION = "2026-02-06"
 FILENAME = "manifest.yaml"
 
 
-
 def initial_manifest():
     return {"schema_version": SCHEMA_VERSION, "config": {"auto_commit": True, "auto_push": False}, "plugins": []}
 

@@ -9,7 +9,8 @@ what it cannot know locally: a version to resolve (``latest``, a branch or tag),
 files to fetch (a plugin to add, upgrade or restore). When every pin is in place it
 reads local files only.
 
-Actions: ``add``, ``resync`` (files missing or at another ref than the manifest pins),
+Actions: ``add``, ``resync`` (files missing, at another ref than the manifest pins, or source files
+edited or deleted in place: drift),
 ``upgrade``/``downgrade`` (the pin moves), ``install`` (retry of a failed install),
 ``configure`` (only .env values change), ``remove``, ``commit`` (make the commit an interrupted
 run did not), ``none``.
@@ -64,8 +65,12 @@ class PluginPlan(object):
         self.errors = []           # failures while applying (install, uninstall)
         self.warnings = []
         self.orphan = False
+        self.managed = False       # an orphan folder atk.core installed: its uninstall runs
         self.local_spec = None
         self.missing_env = []
+        self.drift = None          # [{path, status}] source files edited or deleted in place
+        self.old_paths = None      # the paths the folder's current source has (None: not known)
+        self.adopt_paths = None    # no record yet: record these source paths as they are on disk
 
     @property
     def changed(self):
@@ -110,6 +115,7 @@ class PluginPlan(object):
             "new_required_env": self.new_required_env,
             "env": env,
             "install": self.install,
+            "drift": self.drift or [],
             "warnings": self.warnings,
             "errors": self.errors,
         }
@@ -118,7 +124,8 @@ class PluginPlan(object):
 class Planner(object):
     """Builds the plan. ``stage_root`` is where fetched files are staged (a temp dir)."""
 
-    def __init__(self, home, sources, stage_root, lifecycle=True, force=False, environ=None, manifest=None):
+    def __init__(self, home, sources, stage_root, lifecycle=True, force=False, environ=None, manifest=None,
+                 drift="repair"):
         self.home = home
         self.sources = sources
         self.stage_root = stage_root
@@ -127,6 +134,8 @@ class Planner(object):
         self.environ = os.environ if environ is None else environ
         self.manifest = _manifest.load_manifest(home) if manifest is None else manifest
         self.state = _state.load(home)
+        self.records = _plugin_files.Records(home)
+        self.drift_mode = drift
         self.plans = []
         self._check_manifest()
 
@@ -158,10 +167,33 @@ class Planner(object):
             if state == "latest" and entry["source"]["type"] == "local":
                 state = "present"  # atk upgrade --all skips local plugins too
             item = {"name": entry["directory"], "source": entry["source"]["type"], "state": state,
-                    "url": entry["source"]["url"], "path": None, "version": None, "env": None}
+                    "url": entry["source"]["url"], "path": None, "version": None, "env": None, "drift": None}
             plan = PluginPlan(item, entry)
             if prune:
                 plan.reason = "not in the desired list (prune)"
+            self.plans.append(plan)
+            matched.add(entry["directory"])
+        self._left_the_manifest(matched)
+
+    def _left_the_manifest(self, matched):
+        """Folders atk.core installed whose plugin is no longer in the manifest (an upstream removal
+        pulled in, ``atk remove`` of the entry by hand): the desired state no longer has them, so they
+        are stopped, uninstalled and deleted. Folders atk.core never installed stay where they are."""
+        in_manifest = set(entry["directory"] for entry in self.manifest["plugins"])
+        for directory in sorted(self.records.plugins):
+            if directory in matched or directory in in_manifest or not _names.is_valid_directory(directory):
+                continue
+            if not os.path.isdir(_home.plugin_dir(self.home, directory)):
+                continue
+            item = {"name": directory, "source": "any", "state": "absent", "url": None, "path": None,
+                    "version": None, "env": None, "drift": None}
+            plan = PluginPlan(item, None)
+            plan.directory = directory
+            plan.name = directory
+            plan.action = "remove"
+            plan.orphan = True
+            plan.managed = True
+            plan.reason = "no longer in manifest.yaml (atk.core installed it)"
             self.plans.append(plan)
 
     def _identify(self, item):
@@ -225,6 +257,12 @@ class Planner(object):
                 plan.reason = "files missing"
             else:
                 plan.action = "none"
+                drift = self.records.drift(plan.directory, _home.plugin_dir(self.home, plan.directory))
+                if drift:
+                    # A local plugin's folder is its only copy (and tracked by git): report, never overwrite.
+                    plan.drift = drift
+                    plan.warnings.append("files changed in place (not repaired: a local plugin's folder is its "
+                                         "source): %s" % _describe_drift(drift))
             return self._after_decide(plan)
         if item["version"]:
             target = self.sources.resolve(plan.source, plan.url, item["version"])
@@ -247,7 +285,35 @@ class Planner(object):
             plan.reason = "files at %s, manifest pins %s" % (disk["ref"] or "an unknown ref", pinned)
         else:
             plan.action = "none"
+            self._check_drift(plan, pinned)
+        if plan.action in PUT_ACTIONS and plan.entry is not None:
+            plan.old_paths = self.records.paths(plan.directory, disk["ref"]) or \
+                self.sources.source_paths(plan.source, plan.url, disk["ref"], plan.directory)
         return self._after_decide(plan)
+
+    def _check_drift(self, plan, pinned):
+        """Source files edited or deleted in place, found without network (see _plugin_files.Records)."""
+        plugin_dir = _home.plugin_dir(self.home, plan.directory)
+        drift = self.records.drift(plan.directory, plugin_dir, pinned)
+        if drift is None:
+            # No record (a home atk made, or made before records): the cache may know the source's paths
+            # offline; those missing now are drift, the rest is recorded as it is (the real run adopts it).
+            paths = self.sources.source_paths(plan.source, plan.url, pinned, plan.directory)
+            if paths is None:
+                return
+            drift = [{"path": path, "status": "deleted"} for path in paths
+                     if _fs.file_entry(os.path.join(plugin_dir, path)) is None]
+            if not drift:
+                plan.adopt_paths = paths
+                return
+        if not drift:
+            return
+        plan.drift = drift
+        if (plan.item.get("drift") or self.drift_mode) == "report":
+            plan.warnings.append("files changed in place (reported, not repaired): %s" % _describe_drift(drift))
+            return
+        plan.action = "resync"
+        plan.reason = "files changed in place: %s" % _describe_drift(drift)
 
     def _direction(self, plan, old, new):
         if not old:
@@ -287,7 +353,8 @@ class Planner(object):
         if plan.directory and os.path.isdir(_home.plugin_dir(self.home, plan.directory)):
             plan.action = "remove"
             plan.orphan = True
-            plan.reason = "orphaned folder (not in manifest.yaml)"
+            plan.managed = plan.managed or self.records.get(plan.directory) is not None
+            plan.reason = plan.reason or "orphaned folder (not in manifest.yaml)"
             return None
         plan.action = "none"
         if plan.directory:
@@ -370,7 +437,8 @@ class Planner(object):
                         "from an earlier failed or interrupted add." % (plan.directory, current),
                         hint="Remove it (state=absent for '%s') or set force=true to replace it." % plan.directory)
                 plan.warnings.append("replacing the unmanaged folder %s (force)" % current)
-        plan.files = _plugin_files.file_changes(plan.staged, current if plan.entry is not None else None)
+        plan.files = _plugin_files.file_changes(plan.staged, current if plan.entry is not None else None,
+                                                plan.old_paths)
         if plan.entry is not None and plan.action in ("upgrade", "downgrade"):
             old_spec = _plugin_files.try_load(current)
             old_names = set(v["name"] for v in _spec.env_vars(old_spec or {}))
@@ -386,9 +454,9 @@ class Planner(object):
                 self._after_decide(plan)
             elif not plan.files:
                 plan.reason = "pin moves; the plugin's files are the same"
-        has_install = bool((plan.spec.get("lifecycle") or {}).get("install"))
         if plan.action in ("add", "resync") or plan.files or self.state["pending_install"].get(plan.directory):
-            plan.run_install = has_install and self.lifecycle
+            # The install step applies (finish() decides: run, blocked by unset required variables, or none).
+            plan.run_install = self.lifecycle
 
     def _source_label(self, plan):
         """How a staged plugin's files are named in messages: where they came from, '/'-terminated."""
@@ -433,19 +501,23 @@ class Planner(object):
                     if plan.action == "none":
                         plan.action = "configure"
                         plan.reason = "env values change"
+            has_command = bool((plan.spec or {}).get("lifecycle", {}).get("install"))
             if plan.action == "install":
-                plan.run_install = bool(self.lifecycle and (plan.spec or {}).get("lifecycle", {}).get("install"))
+                plan.run_install = self.lifecycle
             if plan.run_install:
+                # atk refuses to install a plugin whose required variables are unset, install command or not.
                 env_values = _dotenv.values(env_text) if env_text else {}
                 missing = _lifecycle.missing_required(plan.spec, env_values, self.environ)
                 if missing:
                     plan.install = "blocked"
                     plan.missing_env = missing
-                else:
+                elif has_command:
                     plan.install = "will run"
+                else:
+                    plan.install = "not defined"
+                    plan.run_install = plan.action == "install"   # clears the retry the last run left
             elif plan.action in PUT_ACTIONS + ("install",):
-                plan.install = "not defined" if not (plan.spec or {}).get("lifecycle", {}).get("install") else \
-                    ("skipped" if not self.lifecycle else "not needed")
+                plan.install = "not defined" if not has_command else ("skipped" if not self.lifecycle else "not needed")
 
     def build(self, items, prune=False, all_state=None):
         self.add_items(items, prune, all_state)
@@ -453,6 +525,16 @@ class Planner(object):
         self.stage()
         self.finish()
         return self.plans
+
+
+def blocked_message(plan):
+    """The failure of a plugin whose required variables are unset: the same in check mode and for real."""
+    return _lifecycle.missing_message(plan.name, plan.missing_env)[:-1] + ". Set them with atk.core.atk_env (or " \
+        "this plugin's env option) and re-run; the install will be retried."
+
+
+def _describe_drift(drift):
+    return ", ".join("%s (%s)" % (change["path"], change["status"]) for change in drift)
 
 
 def manifest_after(manifest, plans):

@@ -7,18 +7,27 @@
 names that belong to the user or to atk (:data:`LOCAL_NAMES`): ``custom/`` (the user's
 changes, git-tracked), ``.env`` (secrets) and ``.atk-ref`` (the commit the files came from,
 written by atk and by atk.core). Comparisons of a folder with a source never look at those.
+
+Anything else in the folder that the source never had (a ``.venv``, build outputs an install
+script left) is not the plugin's either: comparisons (upgrade, resync, drift) look only at the
+paths the source has. Which paths those are, and what they held when atk.core put them there,
+is recorded per home in ``.git/atk-core/files.json`` (:class:`Records`), so drift (a source file
+edited or deleted in place) is found without network access.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import stat
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _spec
 
+RECORDS_FILE = "files.json"
 REF_FILE = ".atk-ref"
 ENV_FILE = ".env"
 CUSTOM_DIR = _spec.CUSTOM_DIR
@@ -42,10 +51,24 @@ def disk_state(home, directory):
     return {"exists": os.path.isdir(path), "has_spec": spec, "ref": read_ref(path) if spec else None}
 
 
-def file_changes(staged, current):
-    """``[{path, status}]`` between a staged tree and the plugin folder on disk (user names skipped)."""
+def file_changes(staged, current, old_paths=None):
+    """``[{path, status}]`` between a staged tree and the plugin folder on disk (user names skipped).
+
+    ``old_paths``: the paths the folder's own source had (see :meth:`Records.paths`); only those and
+    the staged ones are compared, so files an install left are neither "removed" nor "modified".
+    None (not known) compares every file of the folder.
+    """
     new = _fs.tree_files(staged, LOCAL_NAMES)
-    old = _fs.tree_files(current, LOCAL_NAMES) if current and os.path.isdir(current) else {}
+    if not (current and os.path.isdir(current)):
+        old = {}
+    elif old_paths is None:
+        old = _fs.tree_files(current, LOCAL_NAMES)
+    else:
+        old = {}
+        for path in sorted(set(new) | set(old_paths)):
+            entry = _fs.file_entry(os.path.join(current, path))
+            if entry is not None:
+                old[path] = entry
     changes = []
     for path in sorted(set(new) | set(old)):
         if path not in old:
@@ -83,3 +106,91 @@ def carry_custom(current, staged):
     source = os.path.join(current, CUSTOM_DIR)
     if os.path.isdir(source) and not os.path.lexists(os.path.join(staged, CUSTOM_DIR)):
         shutil.copytree(source, os.path.join(staged, CUSTOM_DIR), symlinks=True)
+
+
+# -- what atk.core put in each folder ----------------------------------------------------------
+
+def _entry(full, recorded=None):
+    """``file_entry`` plus the stat key; the content hash of ``recorded`` is reused while the size and
+    mtime have not moved (the executable bit is always read: a chmod keeps the mtime)."""
+    try:
+        info = os.lstat(full)
+    except OSError:
+        return None
+    key = [info.st_size, info.st_mtime_ns]
+    if recorded is not None and recorded[0] == "file" and stat.S_ISREG(info.st_mode) and list(recorded[3:5]) == key:
+        return ["file", stat.S_IMODE(info.st_mode) & 0o111 != 0, recorded[2]] + key
+    entry = _fs.file_entry(full)
+    if entry is None:
+        return None
+    return list(entry) + (key if entry[0] == "file" else [])
+
+
+class Records(object):
+    """``.git/atk-core/files.json``: per plugin folder, the commit and the files atk.core put there.
+
+    ``{"version": 1, "plugins": {dir: {"ref": sha|null, "files": {path: entry}}}}`` where an entry
+    is ``["file", executable, sha256, size, mtime_ns]`` or ``["link", target]``.
+    """
+
+    def __init__(self, home):
+        self.path = os.path.join(_home.state_dir(home), RECORDS_FILE)
+        data = None
+        text = _fs.read_text(self.path)
+        if text:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+        plugins = data.get("plugins") if isinstance(data, dict) else None
+        self.plugins = plugins if isinstance(plugins, dict) else {}
+        self.dirty = False
+
+    def get(self, directory, ref=None):
+        """The record of ``directory`` (for ``ref`` when given), or None."""
+        record = self.plugins.get(directory)
+        if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
+            return None
+        if ref is not None and record.get("ref") != ref:
+            return None
+        return record
+
+    def paths(self, directory, ref=None):
+        record = self.get(directory, ref)
+        return None if record is None else sorted(record["files"])
+
+    def put(self, directory, ref, plugin_dir, paths):
+        """Record what ``paths`` of ``plugin_dir`` hold now (right after atk.core put them there)."""
+        files = {}
+        for path in sorted(paths):
+            entry = _entry(os.path.join(plugin_dir, path))
+            if entry is not None:
+                files[path] = entry
+        self.plugins[directory] = {"ref": ref, "files": files}
+        self.dirty = True
+
+    def drop(self, directory):
+        if self.plugins.pop(directory, None) is not None:
+            self.dirty = True
+
+    def save(self):
+        if self.dirty:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            _fs.atomic_write(self.path, json.dumps({"version": 1, "plugins": self.plugins}, sort_keys=True) + "\n",
+                             mode=0o600)
+            self.dirty = False
+
+    def drift(self, directory, plugin_dir, ref=None):
+        """Source files of ``directory`` edited or deleted in place: ``[{path, status}]``, [] when none,
+        None when nothing is recorded (for ``ref``). Files the source never had are not looked at."""
+        record = self.get(directory, ref)
+        if record is None:
+            return None
+        changes = []
+        for path, want in sorted(record["files"].items()):
+            got = _entry(os.path.join(plugin_dir, path), want)
+            if got is None:
+                changes.append({"path": path, "status": "deleted"})
+            elif got[:3] != list(want[:3]):
+                changes.append({"path": path, "status": "modified"})
+        return changes

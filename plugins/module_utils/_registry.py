@@ -15,6 +15,7 @@ import tempfile
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _source_cache
 from ansible_collections.atk.core.plugins.module_utils import _spec
 from ansible_collections.atk.core.plugins.module_utils import _urls
@@ -62,7 +63,7 @@ def converge_registry(run, url, cache_root, state="present", version=None, query
         result["after"] = {"cached": False if existed else existed, "commit": None}
         result["network"] = {"contacts": 0, "urls": []}
         return result
-    if state == "latest" or (version is not None and not _source_cache.is_sha(version)) or (version is None and not existed):
+    if state == "latest" or (version is not None and not _git.is_sha(version)) or (version is None and not existed):
         sha = cache.resolve(version) if existed or not check_mode else None
     elif version is not None:
         sha = version.lower()

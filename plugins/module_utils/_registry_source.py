@@ -126,7 +126,6 @@ def suggest_names(name, names):
     return difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
 
 
-
 class RegistryCache(CacheRepo):
     """The ATK registry (``index.yaml`` + ``plugins/<slug>/``) as a partial-clone cache."""
 

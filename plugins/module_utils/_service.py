@@ -32,9 +32,8 @@ from __future__ import annotations
 import os
 import socket
 import time
-from http.client import HTTPException
-from urllib.error import HTTPError, URLError
-from urllib.request import Request, urlopen
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from urllib.parse import urljoin, urlsplit
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _home
@@ -123,19 +122,30 @@ def as_running(status):
 
 # -- HTTP probes (sse status, health) --------------------------------------------------
 
-def http_probe(url, timeout):
-    """(answered, status): any HTTP response counts as answered, like atk's ``check_sse_reachable``."""
-    try:
-        response = urlopen(Request(url, method="GET"), timeout=timeout)  # nosec: the plugin's own endpoint
-    except HTTPError as exc:
-        return True, exc.code
-    except (URLError, HTTPException, ValueError, OSError):
-        # connection refused, timeout, DNS, a garbled answer: "not reachable" for atk too
-        return False, None
-    try:
-        return True, response.getcode()
-    finally:
-        response.close()
+def http_probe(url, timeout, redirects=5):
+    """(answered, status): any HTTP response counts as answered, like atk's ``check_sse_reachable``.
+    Redirects are followed (up to ``redirects``); the plugin's own endpoint is asked directly (no proxy)."""
+    for dummy in range(redirects + 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False, None
+        connection_class = HTTPSConnection if parts.scheme == "https" else HTTPConnection
+        try:
+            connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+            try:
+                connection.request("GET", (parts.path or "/") + ("?" + parts.query if parts.query else ""))
+                response = connection.getresponse()
+                status, location = response.status, response.getheader("Location")
+            finally:
+                connection.close()
+        except (HTTPException, ValueError, OSError):
+            # connection refused, timeout, DNS, a garbled answer: "not reachable" for atk too
+            return False, None
+        if status in (301, 302, 303, 307, 308) and location:
+            url = urljoin(url, location)
+            continue
+        return True, status
+    return True, status
 
 
 def wait_healthy(url, timeout, probe=http_probe, sleep=time.sleep, clock=time.monotonic, interval=HEALTH_INTERVAL):

@@ -58,7 +58,7 @@ text files, so one clone or fetch brings everything a later ``stage`` needs and 
 ``--filter=blob:none`` (their repositories can be large: only ``.atk/`` is fetched).
 
 API (every error is an AtkError; every URL in a message or result is redacted)
-    ``default_cache_root(environ=None) -> str``, ``is_sha(text)``, ``check_version(version)``
+    ``default_cache_root(environ=None) -> str``, ``_git.is_sha(text)``, ``_git.check_version(version)``
     ``CacheRepo(url, cache_root=None, run=subprocess_runner, blob_filter=GIT_SOURCE_FILTER,
                 git="git", lock_timeout=600)``, the base of ``_registry_source.RegistryCache``
                 and ``_git_source.GitSource``:
@@ -110,9 +110,7 @@ SAFE_CONFIG = (
     "-c", "advice.detachedHead=false",
 )
 
-_SHA_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHORT_SHA_RE = re.compile(r"^[0-9a-fA-F]{4,39}$")
-_BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 _MISSING_REPO = (
     "repository not found", "not found", "does not appear to be a git repository",
@@ -123,31 +121,6 @@ _UNADVERTISED = (
     "not our ref", "unadvertised object", "couldn't find remote ref", "no such remote ref",
     "server does not allow request",
 )
-
-
-def is_sha(text):
-    """True for a full 40-hex commit id."""
-    return isinstance(text, str) and bool(_SHA_RE.match(text))
-
-
-def check_version(version):
-    """Return ``version`` (a branch, tag, ``refs/...`` name or 40-hex commit) or raise AtkError.
-
-    Follows ``git check-ref-format`` closely enough to refuse anything that is not a
-    plausible ref name, and always refuses a leading ``-``.
-    """
-    if not isinstance(version, str) or not version:
-        raise AtkError("The version is empty.", hint="Give a branch, a tag or a 40-character commit id.")
-    bad = (
-        version.startswith("-") or version.startswith("/") or version.endswith("/") or version.endswith(".")
-        or version.endswith(".lock") or ".." in version or "@{" in version or "//" in version or version == "@"
-        or _BAD_REF_CHARS.search(version) is not None
-        or any(part.startswith(".") for part in version.split("/"))
-    )
-    if bad:
-        raise AtkError("Refusing version %r: it is not a valid git branch, tag or commit id." % version,
-                       hint="Give a branch, a tag or a 40-character commit id.")
-    return version
 
 
 def default_cache_root(environ=None):
@@ -194,7 +167,9 @@ class CacheRepo(object):
         self.repo = os.path.join(self.dir, "repo")
         self.network_calls = 0
         self.network_log = []
-        self._lock = _lock.FileLock(os.path.join(self.dir, "lock"), lock_timeout, "Another process has held the source cache lock %s for more than %d seconds." % (os.path.join(self.dir, "lock"), lock_timeout))
+        lock_path = os.path.join(self.dir, "lock")
+        self._lock = _lock.FileLock(lock_path, lock_timeout, "Another process has held the source cache lock %s for "
+                                    "more than %d seconds." % (lock_path, lock_timeout))
         self._remote_url_checked = False
         self._refs_fresh = False
         self._known_commits = set()   # commits seen in the cache (they never leave it but by drop())
@@ -285,7 +260,7 @@ class CacheRepo(object):
     # -- commits ------------------------------------------------------------------------
 
     def _check_sha(self, sha):
-        if not is_sha(sha):
+        if not _git.is_sha(sha):
             raise AtkError("Expected a 40-character commit id, got %r." % (sha,))
         return sha.lower()
 
@@ -310,7 +285,7 @@ class CacheRepo(object):
     def _local_ref(self, ref):
         rc, out, _err = self._git(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"],
                                   check=False)
-        return out.strip() if rc == 0 and is_sha(out.strip()) else None
+        return out.strip() if rc == 0 and _git.is_sha(out.strip()) else None
 
     def _no_head(self):
         return AtkError("Remote '%s' returned no HEAD ref" % self.display_url,
@@ -332,8 +307,8 @@ class CacheRepo(object):
         object lives the refs of a clone it made are used instead of asking again.
         """
         if version is not None:
-            check_version(version)
-            if is_sha(version):
+            _git.check_version(version)
+            if _git.is_sha(version):
                 return version.lower()
         with self._locked():
             if not self._cloned():
@@ -352,11 +327,11 @@ class CacheRepo(object):
             self._fetch_all()
         rc, out, err = self._git(["rev-parse", "--verify", "--quiet", "--end-of-options", version + "^{commit}"],
                                  check=False)
-        if rc == 0 and is_sha(out.strip()):
+        if rc == 0 and _git.is_sha(out.strip()):
             self._known_commits.add(out.strip())
             return out.strip()
         _rc, out, _err = self._git(["rev-parse", "--disambiguate=" + version.lower()], check=False)
-        matches = [line for line in out.split() if is_sha(line)]
+        matches = [line for line in out.split() if _git.is_sha(line)]
         if len(matches) > 1:
             raise AtkError("Version '%s' is ambiguous in %s: it abbreviates %d objects (%s)." % (
                 version, self.display_url, len(matches), ", ".join(m[:12] for m in matches[:5])),
@@ -401,7 +376,7 @@ class CacheRepo(object):
         refs = {}
         for line in out.splitlines():
             parts = line.split("\t", 1)
-            if len(parts) == 2 and is_sha(parts[0]):
+            if len(parts) == 2 and _git.is_sha(parts[0]):
                 refs[parts[1]] = parts[0].lower()
         if version is None:
             if "HEAD" not in refs:
@@ -549,6 +524,24 @@ class CacheRepo(object):
         self._git(["read-tree", sha], env=env, work_tree=work)
         self._git(["checkout", "--no-overlay", sha, "--"] + list(paths), env=env, work_tree=work)
         return tmp, work
+
+    def tree_paths(self, sha, path):
+        """The file paths under ``path`` at commit ``sha`` (relative to it), from trees only: no network.
+        None when the commit is not in the cache or ``path`` is not a folder there."""
+        sha = self._check_sha(sha)
+        path = path.strip("/")
+        if not self._cloned():
+            return None  # no cache at all: nothing to create for a question it cannot answer
+        with self._locked():
+            if not self._has_commit(sha):
+                return None
+            rc, out, _err = self._git(["ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--", path + "/"],
+                                      check=False)
+        if rc != 0:
+            return None
+        prefix = path + "/"
+        names = [name[len(prefix):] for name in out.split("\0") if name.startswith(prefix)]
+        return sorted(names) or None
 
     def changed_files(self, old_sha, new_sha, path):
         """Files under ``path`` that differ between two commits, from trees only (no blob fetch).

@@ -65,6 +65,15 @@ class Sources(object):
             self._ancestry[key] = source.is_ancestor(older, newer)
         return self._ancestry[key]
 
+    def source_paths(self, kind, url, sha, slug):
+        """The file paths of a plugin's source at ``sha`` when the cache holds that commit (no network),
+        else None. Registry plugins are looked for at ``plugins/<slug>`` (where every index puts them)."""
+        if not sha or kind not in ("registry", "git"):
+            return None
+        if kind == "registry":
+            return self.registry().tree_paths(sha, "plugins/" + slug)
+        return self.git(url).tree_paths(sha, ".atk")
+
     def network_calls(self):
         return sum(s.network_calls for s in list(self._registries.values()) + list(self._gits.values()))
 

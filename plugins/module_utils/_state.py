@@ -10,7 +10,9 @@ Inside ``.git``, so atk never stages or compares it. Keys (each optional when re
 * ``pending_commit``: ``{directory: message}``, the commit a change was made for, recorded
   before the change so a killed run's change is committed by the next one;
 * ``in_flight``: ``[directory]``, folders being added, so a killed add's leftover is known
-  as atk.core's own and replaced.
+  as atk.core's own and replaced;
+* ``own_commits``: ``[sha]``, the commits atk.core made that upstream does not have (yet): an
+  update replays them on upstream, and lets upstream win where they conflict (_home_sync).
 """
 
 from __future__ import annotations
@@ -42,6 +44,18 @@ def load(home):
     if not isinstance(data.get("pending_install"), dict):
         data["pending_install"] = {}
     return data
+
+
+def add_own_commit(state, sha):
+    own = state.setdefault("own_commits", [])
+    if sha and sha not in own:
+        own.append(sha)
+
+
+def replay_own_commits(state, replayed):
+    """After an update: the own commits are the replayed ones, under their new ids."""
+    own = set(state.get("own_commits") or [])
+    state["own_commits"] = [item["to"] for item in replayed if item["from"] in own]
 
 
 def save(home, state):

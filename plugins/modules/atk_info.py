@@ -78,7 +78,8 @@ notes:
   - A missing or invalid home is reported (RV(home.valid=false)), not a failure.
   - RV(plugins[].state) is V(in sync), V(files missing) (no plugin.yaml in the folder), V(ref mismatch) (the files are
     at another ref than the manifest pins, as after pulling a home from another machine; M(atk.core.atk_plugin) with
-    C(state=present) resyncs them) or V(invalid) (plugin.yaml or C(custom/overrides.yaml) fails atk's schema;
+    C(state=present) resyncs them), V(drifted) (source files edited or deleted in place, named in
+    RV(plugins[].drift); M(atk.core.atk_plugin) resyncs them) or V(invalid) (plugin.yaml or C(custom/overrides.yaml) fails atk's schema;
     RV(plugins[].error) says why).
 """
 
@@ -185,8 +186,14 @@ plugins:
       description: The ref of the files on disk (C(.atk-ref)).
       type: str
     state:
-      description: V(in sync), V(files missing), V(ref mismatch) or V(invalid).
+      description: V(in sync), V(files missing), V(ref mismatch), V(drifted) or V(invalid).
       type: str
+    drift:
+      description:
+        - Source files edited (V(modified)) or deleted (V(deleted)) in place since atk.core put them there, each
+          C({path, status}); files an install created are not looked at. Empty when nothing was recorded.
+      type: list
+      elements: dict
     valid:
       description: Whether plugin.yaml (with C(custom/overrides.yaml)) passes atk's schema.
       type: bool

@@ -93,6 +93,10 @@ options:
       env:
         description: As O(env).
         type: dict
+      drift:
+        description: As O(drift), for this plugin.
+        type: str
+        choices: [repair, report]
   all:
     description:
       - Converge every plugin in the home's manifest.yaml too, with O(state) (V(present) or V(latest)), like
@@ -117,6 +121,16 @@ options:
       - When adding, replace an unmanaged folder already sitting at the plugin's directory.
     type: bool
     default: false
+  drift:
+    description:
+      - What to do when source files of an installed plugin were edited or deleted in place (found without network,
+        from what atk.core recorded when it put them there; files an install script created are never drift).
+      - V(repair) resyncs the plugin to its pin (C(custom/) and C(.env) kept, install runs again, as on upgrade).
+        V(report) only lists the files in RV(plugins[].drift) and a warning, for people who edit in place on purpose.
+      - A local plugin's folder is its own source, so its drift is always only reported.
+    type: str
+    choices: [repair, report]
+    default: repair
   lifecycle:
     description: Run the plugins' install, stop and uninstall commands. V(false) only manages files.
     type: bool
@@ -234,6 +248,12 @@ plugins:
     install:
       description: V(ran), V(failed), V(blocked) (required variables unset), V(will run) (check mode), V(not needed), V(not defined) or V(skipped).
       type: str
+    drift:
+      description:
+        - Source files edited (V(modified)) or deleted (V(deleted)) in place, found before the run; a plugin whose files
+          drifted is resynced (action V(resync)) unless O(drift=report).
+      type: list
+      elements: dict
   sample:
     - {"plugin": "exa", "name": "exa", "source": "registry", "action": "upgrade", "before": {"ref": "4f1c...", "disk_ref": "4f1c..."},
        "after": {"ref": "9e2d..."}, "files": [{"path": "SKILL.md", "status": "modified"}], "new_required_env": [], "install": "not defined"}
@@ -286,6 +306,7 @@ ITEM_OPTIONS = dict(
     version=dict(type="str"),
     state=dict(type="str", choices=["present", "latest", "absent"]),
     env=dict(type="dict", no_log=True),
+    drift=dict(type="str", choices=["repair", "report"]),
 )
 
 
@@ -306,6 +327,7 @@ def main():
             registry_url=dict(type="str", default=_urls.DEFAULT_REGISTRY_URL),
             force=dict(type="bool", default=False),
             lifecycle=dict(type="bool", default=True),
+            drift=dict(type="str", choices=["repair", "report"], default="repair"),
             cache_dir=dict(type="path"),
             lock_timeout=dict(type="int", default=600),
         ),
@@ -332,7 +354,8 @@ def main():
             run=run, git_path=module.get_bin_path("git", required=True), home=params["home"], items=items,
             default_state=params["state"], prune=params["prune"], all_plugins=params["all"], registry_url=params["registry_url"],
             force=params["force"], lifecycle=params["lifecycle"], cache_dir=params["cache_dir"],
-            lock_timeout=params["lock_timeout"], check_mode=module.check_mode, want_diff=module._diff)
+            lock_timeout=params["lock_timeout"], check_mode=module.check_mode, want_diff=module._diff,
+            drift=params["drift"])
         return result
 
     _module.run_module(module, work)

@@ -364,7 +364,7 @@ def test_lookup_suggests_near_names(world, cache):
     sha = reg.resolve()
     with pytest.raises(AtkError) as err:
         reg.lookup(sha, "githb")
-    assert str(err.value) == "Plugin 'githb' not found in registry %s Did you mean: github?" % world.url("registry.git")
+    assert str(err.value) == "Plugin 'githb' not found in registry %s. Did you mean: github?" % world.url("registry.git")
 
 
 def test_modes_and_internal_symlinks_are_kept(world, tmp_path):

@@ -281,7 +281,7 @@ def _cases():
     expect = {
         'index-escape': r"unsafe path '\.\./\.\./outside'", 'index-absolute': r"unsafe path '/etc'",
         'index-dotdot-inside': r'unsafe path', 'index-not-plugins': r"unsafe path '\.git'",
-        'index-name-traversal': r"unsafe name '\.\./\.\./outside'", 'index-alias-bomb': r'(alias|too large|nodes)',
+        'index-alias-bomb': r'(alias|too large|nodes)',
         'index-recursive-alias': r'recursive', 'index-not-utf8': r'(UTF-8|utf-8|Invalid registry index)',
         'index-not-a-list': r'plugins', 'plugin-symlink-absolute': r"Refusing symlink 'passwd'.*points outside",
         'plugin-symlink-relative': r"Refusing symlink 'up'.*points outside",
@@ -292,6 +292,12 @@ def _cases():
         'plugin-missing': r"Plugin directory 'plugins/evil' listed in index but missing",
     }
     for name in REGISTRY_CASES:
+        if name == 'index-name-traversal':
+            # One unsafe entry does not spoil the registry: it is skipped (with a warning naming it), and the
+            # plugin asked for installs from its own, safe entry. Nothing may appear outside the home.
+            add(Case('registry-' + name, 'plugin', _reg(name), None, ok=True,
+                     check=lambda world, case: (case.home / 'plugins' / 'evil' / 'plugin.yaml').is_file()))
+            continue
         add(Case('registry-' + name, 'plugin', _reg(name), expect[name]))
     expect = {
         'atk-dir-is-symlink': r"does not contain an '\.atk/' directory", 'atk-symlink-absolute': r"Refusing symlink 'passwd'",

@@ -32,7 +32,7 @@ MANIFEST = {
 def test_registry_name():
     item = D.normalize_item({"name": "piper"})
     assert item == {"name": "piper", "source": "registry", "url": None, "path": None, "version": None,
-                    "state": "present", "env": None}
+                    "state": "present", "env": None, "drift": None}
 
 
 def test_inferred_local_and_git_sources(tmp_path, monkeypatch):

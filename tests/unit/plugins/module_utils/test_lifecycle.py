@@ -148,7 +148,7 @@ def test_missing_required():
     values = {"ATKT_REQ_IN_FILE": "x", "ATKT_REQ_EMPTY": ""}
     assert L.missing_required(ENV_SPEC, values, PROCESS_ENV) == ["ATKT_REQ_MISSING", "ATKT_REQ_NO_VALUE", "ATKT_REQ_LAST"]
     assert L.missing_required(ENV_SPEC, values, {}) == ["ATKT_REQ_IN_ENV", "ATKT_REQ_MISSING", "ATKT_REQ_NO_VALUE",
-                                                      "ATKT_REQ_LAST"]
+                                                        "ATKT_REQ_LAST"]
     assert L.missing_required({"name": "P"}, {}, {}) == []
     assert L.missing_required({"name": "P", "env_vars": None}, {}, {}) == []
 

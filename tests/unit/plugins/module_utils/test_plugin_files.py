@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 
 import pytest
 
@@ -93,3 +95,78 @@ def test_custom_must_be_a_real_folder_whose_symlinks_stay_inside(tmp_path):
     os.symlink(str(outside / "id_rsa"), str(plugin / "custom" / "key"))
     with pytest.raises(AtkError, match="Refusing symlink 'key'"):
         PF.check_custom(str(plugin))
+
+
+# -- records and drift ------------------------------------------------------------------------------
+
+def _home_with_plugin(tmp_path):
+    home = tmp_path / "home"
+    plugin = home / "plugins" / "demo"
+    (home / ".git").mkdir(parents=True)
+    plugin.mkdir(parents=True)
+    (plugin / "plugin.yaml").write_text("name: demo\n")
+    (plugin / "SKILL.md").write_text("# skill\n")
+    (plugin / "bin").mkdir()
+    (plugin / "bin" / "run.sh").write_text("#!/bin/sh\n")
+    os.chmod(str(plugin / "bin" / "run.sh"), 0o755)
+    return home, plugin
+
+
+def test_records_find_edits_and_deletions_but_not_install_outputs(tmp_path):
+    home, plugin = _home_with_plugin(tmp_path)
+    records = PF.Records(str(home))
+    assert records.drift("demo", str(plugin)) is None  # nothing recorded yet
+    records.put("demo", REF1, str(plugin), ["plugin.yaml", "SKILL.md", "bin/run.sh"])
+    records.save()
+    again = PF.Records(str(home))
+    assert again.drift("demo", str(plugin), REF1) == []
+    assert again.drift("demo", str(plugin), "2" * 40) is None  # recorded for another commit
+    # an install leaves outputs: not the plugin's, not drift
+    (plugin / ".venv").mkdir()
+    (plugin / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (plugin / "build.out").write_text("x")
+    assert again.drift("demo", str(plugin), REF1) == []
+    # edits in place, a deletion and a lost executable bit are drift
+    (plugin / "SKILL.md").write_text("# edited by hand\n")
+    (plugin / "plugin.yaml").unlink()
+    os.chmod(str(plugin / "bin" / "run.sh"), 0o644)
+    assert again.drift("demo", str(plugin), REF1) == [
+        {"path": "SKILL.md", "status": "modified"}, {"path": "bin/run.sh", "status": "modified"},
+        {"path": "plugin.yaml", "status": "deleted"}]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_found_by_content(tmp_path):
+    home, plugin = _home_with_plugin(tmp_path)
+    records = PF.Records(str(home))
+    records.put("demo", REF1, str(plugin), ["SKILL.md"])
+    info = os.stat(str(plugin / "SKILL.md"))
+    (plugin / "SKILL.md").write_text("# SKILL\n")  # same size
+    os.utime(str(plugin / "SKILL.md"), ns=(info.st_atime_ns, info.st_mtime_ns + 1))
+    assert records.drift("demo", str(plugin)) == [{"path": "SKILL.md", "status": "modified"}]
+
+
+def test_records_survive_a_corrupt_file_and_drop(tmp_path):
+    home, plugin = _home_with_plugin(tmp_path)
+    (home / ".git" / "atk-core").mkdir()
+    (home / ".git" / "atk-core" / "files.json").write_text("{not json")
+    records = PF.Records(str(home))
+    assert records.plugins == {}
+    records.put("demo", None, str(plugin), ["plugin.yaml"])
+    records.drop("demo")
+    records.save()
+    assert json.loads((home / ".git" / "atk-core" / "files.json").read_text()) == {"version": 1, "plugins": {}}
+    assert stat.S_IMODE(os.stat(str(home / ".git" / "atk-core" / "files.json")).st_mode) == 0o600
+
+
+def test_file_changes_look_only_at_the_sources_paths(tmp_path):
+    """An upgrade compares what the old and the new commit have: an install's outputs are not 'removed'."""
+    staged, current = tmp_path / "staged", tmp_path / "current"
+    for root in (staged, current):
+        root.mkdir()
+        (root / "plugin.yaml").write_text("name: demo\n")
+    (current / ".venv").mkdir()
+    (current / ".venv" / "bin").write_text("x")
+    (current / "old.sh").write_text("old\n")
+    assert PF.file_changes(str(staged), str(current), old_paths=["plugin.yaml", "old.sh"]) == [
+        {"path": "old.sh", "status": "removed"}]
+    assert {"path": ".venv/bin", "status": "removed"} in PF.file_changes(str(staged), str(current))

@@ -14,6 +14,7 @@ import stat
 
 import pytest
 
+from ansible_collections.atk.core.plugins.module_utils import _git as G
 from ansible_collections.atk.core.plugins.module_utils import _git_source as GS
 from ansible_collections.atk.core.plugins.module_utils import _local_source as LS
 from ansible_collections.atk.core.plugins.module_utils import _proc
@@ -113,7 +114,7 @@ def test_remote_helper_error_names_the_transport():
     "main", "v1.2.3", "release/2026-01", "refs/heads/main", "refs/tags/v1", SHA, SHA.upper(), "feature_x", "a@b",
 ])
 def test_plausible_versions_are_accepted(version):
-    assert SC.check_version(version) == version
+    assert G.check_version(version) == version
 
 
 @pytest.mark.parametrize("version", [
@@ -122,7 +123,7 @@ def test_plausible_versions_are_accepted(version):
 ])
 def test_bad_versions_are_refused(version):
     with pytest.raises(AtkError):
-        SC.check_version(version)
+        G.check_version(version)
 
 
 def test_resolve_refuses_bad_versions_without_running_git(tmp_path):
@@ -151,8 +152,8 @@ def test_has_commit_on_a_cold_cache_runs_nothing(tmp_path):
 
 
 def test_is_sha():
-    assert SC.is_sha(SHA) and SC.is_sha(SHA.upper())
-    assert not SC.is_sha(SHA[:-1]) and not SC.is_sha(SHA + "0") and not SC.is_sha("g" * 40) and not SC.is_sha(None)
+    assert G.is_sha(SHA) and G.is_sha(SHA.upper())
+    assert not G.is_sha(SHA[:-1]) and not G.is_sha(SHA + "0") and not G.is_sha("g" * 40) and not G.is_sha(None)
 
 
 # -- redaction ----------------------------------------------------------------------------
