@@ -154,13 +154,16 @@ class _Replay(object):
         self.gitignore = work.blob(tip, GITIGNORE)
 
     def conflict(self, commit, subject, plugin, what):
+        """``plugin``: the plugin directory, or None for the manifest's own fields and .gitignore."""
         if commit in self.own:
-            self.result.dropped.append({"commit": commit, "plugin": plugin})
+            self.result.dropped.append({"commit": commit, "plugin": plugin or what})
             return
+        label = "plugin '%s'" % plugin if plugin else what
+        detail = ", %s" % what if plugin else ""
         raise AtkError(
-            "Cannot take the upstream changes of %s/%s: plugin '%s' was changed both here (commit %s \"%s\", %s) "
+            "Cannot take the upstream changes of %s/%s: %s was changed both here (commit %s \"%s\"%s) "
             "and upstream in another way. atk.core changed nothing." % (
-                self.result.remote, self.result.branch, plugin, commit[:12], subject, what),
+                self.result.remote, self.result.branch, label, commit[:12], subject, detail),
             hint="Keep upstream's version with `git reset --keep %s/%s` (your commit %s is dropped), or rebase by hand "
                  "(`git rebase %s/%s`), in the home; then run again." % (
                      self.result.remote, self.result.branch, commit[:12], self.result.remote, self.result.branch),
@@ -172,7 +175,9 @@ class _Replay(object):
         subject = work.out(["log", "-1", "--format=%s", commit])
         before, after = work.manifest(parent), work.manifest(commit)
         manifest = self._entries(commit, subject, before, after)
-        manifest = self._config(commit, subject, before, after, manifest)
+        manifest = self._field("config", "the manifest's config section", commit, subject, before, after, manifest)
+        manifest = self._field("schema_version", "the manifest's schema_version", commit, subject, before, after,
+                               manifest)
         files = self._files(commit, subject, work.files(parent), work.files(commit))
         gitignore = self._gitignore(commit, subject, work.blob(parent, GITIGNORE), work.blob(commit, GITIGNORE))
         new = self._commit(commit, manifest, files, gitignore)
@@ -200,14 +205,14 @@ class _Replay(object):
         result["plugins"] = plugins
         return result
 
-    def _config(self, commit, subject, before, after, manifest):
-        if before["config"] == after["config"] or manifest["config"] == after["config"]:
+    def _field(self, key, what, commit, subject, before, after, manifest):
+        if before[key] == after[key] or manifest[key] == after[key]:
             return manifest
-        if manifest["config"] != before["config"]:
-            self.conflict(commit, subject, "(config)", "the manifest's config section")
+        if manifest[key] != before[key]:
+            self.conflict(commit, subject, None, what)
             return manifest
         result = dict(manifest)
-        result["config"] = dict(after["config"])
+        result[key] = after[key]
         return result
 
     def _files(self, commit, subject, before, after):
@@ -221,7 +226,7 @@ class _Replay(object):
                 else:
                     files.pop(path, None)
             elif files.get(path) != after.get(path):
-                self.conflict(commit, subject, _plugin_of(path) or path, "the file %s" % path)
+                self.conflict(commit, subject, _plugin_of(path), "the file %s" % path)
         return files
 
     def _gitignore(self, commit, subject, before, after):
@@ -231,7 +236,7 @@ class _Replay(object):
         if current == before:
             return after
         if _without_exemptions(before) != _without_exemptions(after):
-            self.conflict(commit, subject, GITIGNORE, "its other lines")
+            self.conflict(commit, subject, None, "the rules of .gitignore")
             return current
         text = current or ""
         for directory in sorted(_exemptions(after) - _exemptions(before)):
@@ -257,9 +262,11 @@ class _Replay(object):
         tree = work.out(["write-tree"], env=env)
         if tree == work.out(["rev-parse", self.tip + "^{tree}"]):
             return self.tip
-        fields = work.out(["log", "-1", "--format=%an%x00%ae%x00%aD%x00%B", commit]).split("\0", 3)
-        identity = dict(_git.ATK_IDENTITY, GIT_AUTHOR_NAME=fields[0], GIT_AUTHOR_EMAIL=fields[1], GIT_AUTHOR_DATE=fields[2])
-        message = fields[3] if len(fields) > 3 else ""
+        fields = work.out(["log", "-1", "--format=%an%x00%ae%x00%aD%x00%cD%x00%B", commit]).split("\0", 4)
+        # The original dates too: the same update computed twice (check mode, then the real run) is the same commit.
+        identity = dict(_git.ATK_IDENTITY, GIT_AUTHOR_NAME=fields[0], GIT_AUTHOR_EMAIL=fields[1], GIT_AUTHOR_DATE=fields[2],
+                        GIT_COMMITTER_DATE=fields[3])
+        message = fields[4] if len(fields) > 4 else ""
         return work.out(["commit-tree", tree, "-p", self.tip], env=identity, data=message.rstrip("\n") + "\n")
 
     def _hash(self, text):

@@ -35,7 +35,7 @@ LAYERS = [
     # 3 one plugin in the home
     ("plugin", ["_plugin_files", "_lifecycle", "_desired"]),
     # 4 converging a home
-    ("converge", ["_plan", "_apply", "_converge", "_home_repo"]),
+    ("converge", ["_plan", "_apply", "_converge", "_home_sync", "_home_repo"]),
     # 5 what modules report or do beside the converge
     ("features", ["_env", "_service", "_info", "_doctor", "_registry", "_agents", "_agents._adapters",
                   "_agents._files", "_agents._converge"]),

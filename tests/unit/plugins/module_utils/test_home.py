@@ -447,7 +447,8 @@ def test_update_fast_forwards_from_a_local_bare_remote(env):
     commit_file(origin, "manifest.yaml", M.dump_manifest(M.with_entry(M.initial_manifest(), M.make_entry("A", "aa", "local"))))
     git(origin, "push", "-q")
     done, dummy = check_then_apply(env, home, update=True)
-    assert done == [{"action": "update", "from": old, "to": head_of(origin), "remote": "origin/" + branch_of(home)}]
+    assert done == [{"action": "update", "from": old, "to": head_of(origin), "upstream": head_of(origin),
+                     "remote": "origin/" + branch_of(home), "replayed": [], "dropped": []}]
     assert head_of(home) == head_of(origin)
     assert [e["directory"] for e in M.load_manifest(str(home))["plugins"]] == ["aa"]
     assert H.validate_home(str(home)) == []
@@ -464,7 +465,7 @@ def test_update_when_the_remote_is_behind_does_nothing(env):
     assert head_of(env / "home") == before
 
 
-def test_update_refuses_a_diverged_home(env):
+def test_update_refuses_a_diverged_home_that_truly_conflicts(env):
     origin = make_home(env / "origin")
     bare = bare_of(origin, env / "remote.git")
     R.converge_home(str(env / "home"), G.Git(), repo=str(bare))
@@ -473,13 +474,12 @@ def test_update_refuses_a_diverged_home(env):
     local = head_of(home)
     commit_file(origin, "manifest.yaml", "schema_version: 'remote'\n")
     git(origin, "push", "-q")
-    planned, dummy = R.converge_home(str(home), G.Git(), check_mode=True, update=True)
-    assert [a["action"] for a in planned] == ["update"]
-    with pytest.raises(AtkError) as info:
-        R.converge_home(str(home), G.Git(), update=True)
-    assert info.value.msg.startswith("Cannot fast-forward %s to origin/%s: " % (home, branch_of(home)))
-    assert info.value.hint == ("The home has local commits or changes the remote does not have; reconcile them with git "
-                               "and re-run.")
+    for check_mode in (True, False):   # the same refusal in check mode and for real
+        with pytest.raises(AtkError) as info:
+            R.converge_home(str(home), G.Git(), check_mode=check_mode, update=True)
+        assert info.value.msg.startswith("Cannot take the upstream changes of origin/%s: the manifest's schema_version was "
+                                         "changed both here (commit %s" % (branch_of(home), local[:12]))
+        assert "git reset --keep origin/%s" % branch_of(home) in info.value.hint
     assert head_of(home) == local
     assert (home / "manifest.yaml").read_text() == "schema_version: 'local'\n"
 
