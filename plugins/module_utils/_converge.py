@@ -1,10 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One converge of a home's plugins: lock, plan, apply or report. PRIVATE to the collection.
+"""One converge: the home, then its plugins; lock, plan, apply or report. PRIVATE to the collection.
 
-The entry point of atk_plugin (and of the role through it). Check mode and the real
-run share everything up to the plan; only the real run applies it.
+:func:`converge` is atk_converge's (and the role's) one call: the home (create, clone, take the
+upstream changes, config), every plugin, the push. :func:`converge_plugins` is atk_plugin's: the
+plugins of a home that exists. Check mode and the real run share everything up to the plan; only
+the real run applies it. In check mode the plugins are planned against the home as the home step
+would leave it: a temporary clone of a repository not cloned yet, the manifest after an update.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from __future__ import annotations
 import os
 import tempfile
 
+from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _apply
 from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
+from ansible_collections.atk.core.plugins.module_utils import _home_repo
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _plan
@@ -61,39 +66,119 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
     items = [_desired.normalize_item(item, default_state) for item in items]
     sources = _sources.Sources(run, cache_dir, registry_url, environ)
     exists = _home.require(home, check_mode)
-    warnings = []
     with _home.lock(home, timeout=lock_timeout, shared=check_mode):
-        if exists:
-            warnings.extend(_git.clear_stale_locks(home, lock_timeout, check_mode))
+        warnings = _git.clear_stale_locks(home, lock_timeout, check_mode) if exists else []
+        step = PluginStep(home, _git.Git(run, git_path), sources, lifecycle=lifecycle, force=force, drift=drift,
+                          check_mode=check_mode, environ=environ)
+        result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
+    result["warnings"] = warnings + result["warnings"]
+    return result
+
+
+def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, config=None, push=False, items=(),
+             default_state="present", prune=False, all_plugins=True, registry_url=None, force=False, lifecycle=True,
+             cache_dir=None, drift="repair", lock_timeout=600, check_mode=False, want_diff=False, environ=None):
+    """The home, then its plugins, then the push, under one lock. Returns atk_converge's result."""
+    home = _home.resolve_home(home, environ)
+    items = [_desired.normalize_item(item, default_state) for item in items]
+    git = _git.Git(run, git_path)
+    sources = _sources.Sources(run, cache_dir, registry_url, environ)
+    if update is None:
+        update = bool(repo)
+    with _home.lock(home, timeout=lock_timeout, shared=check_mode):
+        home_run = _home_repo.HomeRun(home, git, check_mode, lock_timeout)
+        try:
+            before = _home_repo.describe(home, git)
+            try:
+                home_run.converge(repo=repo, remote_url=remote_url, update=update, config=config)
+            except AtkError as exc:
+                raise AtkError("The home step failed: %s" % exc.msg, hint=exc.hint, **exc.details)
+            exists = os.path.isdir(os.path.join(home_run.view, ".git"))
+            step = PluginStep(home, git, sources, lifecycle=lifecycle, force=force, drift=drift, check_mode=check_mode,
+                              environ=environ, view=home_run.view, manifest=home_run.manifest,
+                              incoming=home_run.incoming)
+            result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
+            if push:
+                pushed = _home_repo.push_step(git, home_run.view, check_mode,
+                                              pending=check_mode and bool(home_run.commits or step.would_commit()))
+                home_run.actions.extend(pushed[0])
+                home_run.warnings.extend(pushed[1])
+        finally:
+            home_run.cleanup()
+        after = _home_repo.predict(before, home_run.actions) if check_mode else _home_repo.describe(home, git)
+    result["home_actions"] = home_run.actions
+    result["home_before"], result["home_after"] = before, after
+    result["changed"] = result["changed"] or bool(home_run.actions)
+    result["warnings"] = home_run.warnings + result["warnings"]
+    if want_diff:
+        result["diff"] = [_home_repo.diff(before, after)] + result["diff"] if home_run.actions else result["diff"]
+    return result
+
+
+class PluginStep(object):
+    """Plan the plugins and apply (or report) the plan. ``view``, ``manifest`` and ``incoming``: the home
+    as the home step leaves it (see _home_repo.HomeRun), for check mode."""
+
+    def __init__(self, home, git, sources, lifecycle=True, force=False, drift="repair", check_mode=False,
+                 environ=None, view=None, manifest=None, incoming=()):
+        self.home = home
+        self.git = git
+        self.sources = sources
+        self.lifecycle = lifecycle
+        self.force = force
+        self.drift = drift
+        self.check_mode = check_mode
+        self.environ = environ
+        self.view = view or home
+        self.manifest = manifest
+        self.incoming = set(incoming or ())
+        self.plans = []
+        self.auto_commit = True
+
+    def would_commit(self):
+        """Whether the real run would make a commit (for the push check mode predicts)."""
+        return self.auto_commit and any(plan.changed and plan.action not in ("configure", "install") for plan in self.plans)
+
+    def _clean_leftovers(self):
+        home = self.home
+        _fs.clean_temp_leftovers(os.path.join(home, "plugins"))
+        # A run killed between the two renames of a swap left the old plugin folder (the
+        # user's custom/ and .env in it) in the trash: put it back before emptying tmp/.
+        _fs.restore_swapped(os.path.join(_home.state_dir(home), "tmp", "trash"), os.path.join(home, "plugins"))
+        _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
+        # Temporary files of atomic writes a killed run left (state dir; home root: older versions).
+        _fs.clean_temp_leftovers(_home.state_dir(home))
+        _fs.clean_temp_leftovers(home)
+
+    def run(self, items, default_state, prune, all_plugins, exists, want_diff):
+        home, check_mode = self.home, self.check_mode
         if exists and not check_mode:
-            _fs.clean_temp_leftovers(os.path.join(home, "plugins"))
-            # A run killed between the two renames of a swap left the old plugin folder (the
-            # user's custom/ and .env in it) in the trash: put it back before emptying tmp/.
-            _fs.restore_swapped(os.path.join(_home.state_dir(home), "tmp", "trash"), os.path.join(home, "plugins"))
-            _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
-            # Temporary files of atomic writes a killed run left (state dir; home root: older versions).
-            _fs.clean_temp_leftovers(_home.state_dir(home))
-            _fs.clean_temp_leftovers(home)
+            self._clean_leftovers()
         if check_mode or not exists:
             stage_root = tempfile.mkdtemp(prefix="atk-core-check-")
         else:
             work = os.path.join(_home.state_dir(home), "tmp")
             _fs.makedirs(work)
             stage_root = tempfile.mkdtemp(prefix="stage-", dir=work)
+        warnings = []
         try:
-            planner = _plan.Planner(home, sources, stage_root, lifecycle=lifecycle, force=force, environ=environ,
-                                    manifest=None if exists else _manifest.initial_manifest(), drift=drift)
-            plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent" else None)
+            manifest = self.manifest if self.manifest is not None else (None if exists else _manifest.initial_manifest())
+            planner = _plan.Planner(self.view, self.sources, stage_root, lifecycle=self.lifecycle, force=self.force,
+                                    environ=self.environ, manifest=manifest, drift=self.drift, incoming=self.incoming)
+            self.plans = plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent"
+                                               else None)
             before = planner.manifest
+            self.auto_commit = before["config"]["auto_commit"]
             after = _plan.manifest_after(before, plans)
             if check_mode:
                 for plan in plans:
                     if plan.install == "blocked":
                         plan.errors.append(_plan.blocked_message(plan))
             else:
-                applier = _apply.Applier(home, _git.Git(run, git_path), before, planner.state,
+                applier = _apply.Applier(home, self.git, before, planner.state,
                                          trash=os.path.join(_home.state_dir(home), "tmp", "trash"),
-                                         lifecycle=lifecycle, force=force, environ=environ, records=planner.records)
+                                         lifecycle=self.lifecycle, force=self.force, environ=self.environ,
+                                         records=planner.records)
                 applier.apply(plans)
                 after = applier.manifest
                 warnings.extend(applier.warnings)
@@ -101,8 +186,12 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
             _fs.remove_tree(stage_root)
             if exists and not check_mode:
                 _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
+        return _result(home, plans, before, after, self.sources, warnings, want_diff)
+
+
+def _result(home, plans, before, after, sources, warnings, want_diff):
     results = [plan.result() for plan in plans]
-    warnings.extend(sources.warnings())
+    warnings = list(warnings) + sources.warnings()
     for plan in plans:
         warnings.extend("%s: %s" % (plan.directory or plan.item.get("name"), w) for w in plan.warnings)
     result = {

@@ -99,16 +99,20 @@ def lock(home, timeout=600, shared=False):
     It lives in ``<home>/.git/atk-core/lock``, never in the tracked tree. Before the home has a
     ``.git`` (init, clone), a real run locks a file in the system temp directory keyed by the
     home's real path and deletes it at the end; a check-mode run of a missing home writes
-    nothing and so takes no lock.
+    nothing and so takes no lock (nor does one on a home no real run of atk.core has locked yet: it
+    would have to create the lock file).
     """
     home = os.path.abspath(home)
     message = "Another atk.core run has held the lock on %s for more than %d seconds." % (home, timeout)
     hint = "Wait for it to finish, or raise lock_timeout."
     if os.path.isdir(os.path.join(home, ".git")):
         directory = state_dir(home)
+        path = os.path.join(directory, "lock")
+        if shared and not os.path.exists(path):
+            return _NoLock()   # check mode writes nothing; no real run has locked this home yet
         # Created before the lock is held: concurrent runs race here.
         os.makedirs(directory, exist_ok=True)
-        return _lock.FileLock(os.path.join(directory, "lock"), timeout, message, hint, shared=shared)
+        return _lock.FileLock(path, timeout, message, hint, shared=shared)
     if shared:
         return _NoLock()
     key = hashlib.sha256(os.path.realpath(home).encode("utf-8")).hexdigest()[:16]

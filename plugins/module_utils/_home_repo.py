@@ -11,6 +11,7 @@ secret: remote URLs are redacted).
 from __future__ import annotations
 
 import os
+import tempfile
 
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
@@ -54,82 +55,148 @@ def converge_home(home, git, check_mode=False, state="present", repo=None, remot
     ``actions`` is the list of what was (or would be) done, each a dict with ``action``
     (init, clone, repair, remote, update, config, push, remove) and details.
     """
-    actions = []
-    warnings = []
-    if state == "absent":
-        if not os.path.lexists(home):
-            return actions, warnings
-        if not force:
-            raise AtkError("Refusing to delete the ATK home %s: it holds every plugin's files, custom/ and .env secrets." % home,
-                           hint="Set force=true to delete it.")
-        actions.append({"action": "remove", "path": home})
-        if not check_mode:
-            _fs.remove_tree(home)
-        return actions, warnings
+    run = HomeRun(home, git, check_mode, lock_timeout)
+    try:
+        run.converge(state, repo, remote_url, update, config, push, force)
+    finally:
+        run.cleanup()
+    return run.actions, run.warnings
 
-    exists = _home.check_init_target(home)
-    if exists and os.path.isdir(os.path.join(home, ".git")):
-        warnings.extend(_git.clear_stale_locks(home, lock_timeout, check_mode))
-    fresh = False
-    if not exists:
-        fresh = True
-        if repo:
+
+class HomeRun(object):
+    """One converge of the home itself. Beside ``actions`` and ``warnings`` it leaves, for the plugins
+    that follow in the same run, the home as it will be: ``view`` (where to read it: the home, or in
+    check mode a temporary clone of a repository not cloned yet), ``manifest`` (check mode: the
+    manifest after the update and config changes; None: read it from ``view``) and ``incoming``
+    (plugin folders whose tracked files the update brings: check mode cannot see them yet)."""
+
+    def __init__(self, home, git, check_mode=False, lock_timeout=600):
+        self.home = home
+        self.git = git
+        self.check_mode = check_mode
+        self.lock_timeout = lock_timeout
+        self.actions = []
+        self.warnings = []
+        self.view = home
+        self.manifest = None
+        self.incoming = set()
+        self.commits = 0
+        self._temp = None
+
+    def cleanup(self):
+        if self._temp:
+            _fs.remove_tree(self._temp)
+            self._temp = None
+
+    def converge(self, state="present", repo=None, remote_url=None, update=False, config=None, push=False, force=False):
+        home, git, check_mode = self.home, self.git, self.check_mode
+        if state == "absent":
+            return self._remove(force)
+        exists = _home.check_init_target(home)
+        if exists and os.path.isdir(os.path.join(home, ".git")):
+            self.warnings.extend(_git.clear_stale_locks(home, self.lock_timeout, check_mode))
+        fresh = not exists
+        if fresh and repo:
             # A clone always needs plugins/ created (git keeps no empty folder): that is part of
             # the clone, so check mode and the real run report the same single action.
-            actions.append({"action": "clone", "repo": _urls.redact_url(repo)})
+            self.actions.append({"action": "clone", "repo": _urls.redact_url(repo)})
             if check_mode:
-                return actions, warnings  # nothing more can be known before the clone exists
-            _clone(git, repo, home)
-            _home.repair(home)
-        else:
-            actions.append({"action": "init"})
+                # Look at what the clone will hold from a temporary clone outside the home.
+                self._temp = tempfile.mkdtemp(prefix="atk-core-clone-")
+                self.view = os.path.join(self._temp, "home")
+                _clone(git, repo, self.view)
+            else:
+                _clone(git, repo, home)
+            _home.repair(self.view)
+        elif fresh:
+            self.actions.append({"action": "init"})
             if not check_mode:
                 _home.init_home(home, git)
-    if os.path.isdir(home) and not os.path.isdir(os.path.join(home, "plugins")):
-        actions.append({"action": "repair", "create": "plugins/"})
-        if not check_mode:
-            _home.repair(home)
-    if check_mode and fresh:
-        home_exists = False
-    else:
-        home_exists = True
-
-    if remote_url and (home_exists or fresh):
-        current = None if (check_mode and fresh) else git.remote_url(home)
-        if current != remote_url:
-            actions.append({"action": "remote", "name": "origin", "from": _urls.redact_url(current), "to": _urls.redact_url(remote_url)})
+        if os.path.isdir(home) and not os.path.isdir(os.path.join(home, "plugins")):
+            self.actions.append({"action": "repair", "create": "plugins/"})
             if not check_mode:
-                if current is None:
-                    git.run(["remote", "add", "--", "origin", remote_url], cwd=home)
-                else:
-                    git.run(["remote", "set-url", "--", "origin", remote_url], cwd=home)
+                _home.repair(home)
+        known = os.path.isdir(os.path.join(self.view, ".git"))   # not a home that check mode would init
+        if remote_url and (known or fresh):
+            self._remote(remote_url, git.remote_url(self.view) if known else None)
+        if update and known and not fresh:
+            self._update()
+        if config and (known or fresh):
+            self._config(config)
+        if push and known:
+            _push(git, self.view, check_mode, self.actions, self.warnings)
 
-    if update and home_exists and not fresh:
-        _update(git, home, check_mode, actions)
+    def _remove(self, force):
+        if not os.path.lexists(self.home):
+            return
+        if not force:
+            raise AtkError("Refusing to delete the ATK home %s: it holds every plugin's files, custom/ and .env secrets."
+                           % self.home, hint="Set force=true to delete it.")
+        self.actions.append({"action": "remove", "path": self.home})
+        if not self.check_mode:
+            _fs.remove_tree(self.home)
 
-    if config and (home_exists or fresh):
-        base = _manifest.initial_manifest() if (check_mode and fresh) else _manifest.load_manifest(home)
+    def _remote(self, remote_url, current):
+        if current == remote_url:
+            return
+        self.actions.append({"action": "remote", "name": "origin", "from": _urls.redact_url(current),
+                             "to": _urls.redact_url(remote_url)})
+        if not self.check_mode:
+            verb = "add" if current is None else "set-url"
+            self.git.run(["remote", verb, "--", "origin", remote_url], cwd=self.home)
+
+    def _update(self):
+        """Take every upstream change, the host's own layer replayed on top (_home_sync)."""
+        home, git = self.home, self.git
+        if _home_sync.upstream_of(git, home) is None:
+            raise AtkError("Cannot update %s: its branch tracks no remote branch." % home,
+                           hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update."
+                           % home)
+        state = _state.load(home)
+        result = _home_sync.compute(git, home, None, state.get("own_commits") or [])
+        try:
+            if result.changed:
+                self.actions.append(result.action())
+            if self.check_mode:
+                self.manifest = result.manifest_after
+                self.incoming = result.incoming()
+            else:
+                _home_sync.apply(git, home, result)
+                _state.replay_own_commits(state, result.replayed)
+                _state.save(home, state)
+                _home.repair(home)
+        finally:
+            _home_sync.finish(result)
+
+    def _config(self, config):
+        home, git = self.home, self.git
+        if self.manifest is not None:
+            base = self.manifest
+        elif os.path.isfile(os.path.join(self.view, _manifest.FILENAME)):
+            base = _manifest.load_manifest(self.view)
+        else:
+            base = _manifest.initial_manifest()
         wanted = dict(base["config"])
         for key in ("auto_commit", "auto_push"):
             if config.get(key) is not None:
                 wanted[key] = bool(config[key])
-        if wanted != base["config"]:
-            actions.append({"action": "config", "from": dict(base["config"]), "to": wanted})
-            if not check_mode:
-                manifest = dict(base)
-                manifest["config"] = wanted
-                _manifest.save_manifest(home, manifest)
-                if wanted["auto_commit"]:
-                    if git.commit(home, "Update ATK config", paths=[_manifest.FILENAME]):
-                        state = _state.load(home)
-                        _state.add_own_commit(state, git.head(home))
-                        _state.save(home, state)
-                    if wanted["auto_push"]:
-                        warnings.extend(git.auto_push(home))
-
-    if push and home_exists and not (check_mode and fresh):
-        _push(git, home, check_mode, actions, warnings)
-    return actions, warnings
+        if wanted == base["config"]:
+            return
+        self.actions.append({"action": "config", "from": dict(base["config"]), "to": wanted})
+        manifest = dict(base)
+        manifest["config"] = wanted
+        if self.check_mode:
+            self.manifest = manifest
+            return
+        _manifest.save_manifest(home, manifest)
+        if wanted["auto_commit"]:
+            if git.commit(home, "Update ATK config", paths=[_manifest.FILENAME]):
+                self.commits += 1
+                state = _state.load(home)
+                _state.add_own_commit(state, git.head(home))
+                _state.save(home, state)
+            if wanted["auto_push"]:
+                self.warnings.extend(git.auto_push(home))
 
 
 def _clone(git, repo, home):
@@ -153,27 +220,16 @@ def _clone(git, repo, home):
         _fs.remove_tree(work)
 
 
-def _update(git, home, check_mode, actions):
-    """Take every upstream change, the host's own layer replayed on top (_home_sync)."""
-    if _home_sync.upstream_of(git, home) is None:
-        raise AtkError("Cannot update %s: its branch tracks no remote branch." % home,
-                       hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update." % home)
-    state = _state.load(home)
-    result = _home_sync.compute(git, home, None, state.get("own_commits") or [])
-    try:
-        if result.changed:
-            actions.append(result.action())
-        if not check_mode:
-            _home_sync.apply(git, home, result)
-            _state.replay_own_commits(state, result.replayed)
-            _state.save(home, state)
-            _home.repair(home)
-    finally:
-        _home_sync.finish(result)
-    return result
+def push_step(git, home, check_mode, pending=False):
+    """Push the home's commits to the branch it tracks, never with force. Returns (actions, warnings).
+
+    ``pending`` (check mode): commits the run would make first, so a push would follow them."""
+    actions, warnings = [], []
+    _push(git, home, check_mode, actions, warnings, pending)
+    return actions, warnings
 
 
-def _push(git, home, check_mode, actions, warnings):
+def _push(git, home, check_mode, actions, warnings, pending=False):
     upstream = _home_sync.upstream_of(git, home)
     if upstream is None:
         if git.remote_url(home) is None:
@@ -187,10 +243,16 @@ def _push(git, home, check_mode, actions, warnings):
         return
     rc, out, dummy = git.run(["rev-list", "--count", "@{upstream}..HEAD"], cwd=home, check=False)
     ahead = int(out.strip() or 0) if rc == 0 else 0
-    if ahead:
-        actions.append({"action": "push", "remote": upstream[0], "branch": upstream[1], "commits": ahead})
-        if not check_mode:
-            git.run(["push", "-q", "--", upstream[0], "HEAD:" + upstream[1]], cwd=home)
+    if not ahead and not pending:
+        return
+    actions.append({"action": "push", "remote": upstream[0], "branch": upstream[1], "commits": ahead})
+    if check_mode:
+        return
+    rc, dummy, err = git.run(["push", "-q", "--", upstream[0], "HEAD:" + upstream[1]], cwd=home, check=False)
+    if rc != 0:
+        # Never forced: a rejected push means upstream moved meanwhile; the next run takes it and pushes again.
+        raise AtkError("Pushing the home to %s/%s was refused: %s" % (upstream[0], upstream[1], _git.first_line(err)),
+                       hint="Upstream moved since this run took it; run again (it takes the new commits, then pushes).")
 
 
 def predict(before, actions):

@@ -64,6 +64,13 @@ class SyncResult(object):
                 "remote": "%s/%s" % (self.remote, self.branch), "replayed": list(self.replayed),
                 "dropped": list(self.dropped)}
 
+    def incoming(self):
+        """Plugin folders whose tracked files (custom/, a local plugin) the update changes."""
+        if not self.changed or self.work is None:
+            return set()
+        out = self.work.out(["diff-tree", "-r", "-z", "--name-only", "--no-renames", self.head, self.commit])
+        return set(d for d in (_plugin_of(path) for path in out.split("\0") if path) if d)
+
     def removed(self):
         """Directories the update takes out of the manifest."""
         after = set(e["directory"] for e in self.manifest_after["plugins"])

@@ -125,7 +125,7 @@ class Planner(object):
     """Builds the plan. ``stage_root`` is where fetched files are staged (a temp dir)."""
 
     def __init__(self, home, sources, stage_root, lifecycle=True, force=False, environ=None, manifest=None,
-                 drift="repair"):
+                 drift="repair", incoming=()):
         self.home = home
         self.sources = sources
         self.stage_root = stage_root
@@ -136,6 +136,9 @@ class Planner(object):
         self.state = _state.load(home)
         self.records = _plugin_files.Records(home)
         self.drift_mode = drift
+        # Plugin folders whose tracked files (custom/, a local plugin) an update brings: in check mode
+        # they are not on disk yet, and are taken as they will be.
+        self.incoming = set(incoming)
         self.plans = []
         self._check_manifest()
 
@@ -249,7 +252,9 @@ class Planner(object):
         plan.disk_ref = disk["ref"]
         pinned = plan.before_ref
         if plan.source == "local":
-            if not disk["has_spec"]:
+            if plan.directory in self.incoming:
+                plan.action = "none"
+            elif not disk["has_spec"]:
                 if not item.get("path"):
                     raise AtkError("Plugin '%s' is local but its files are missing. Local plugins cannot be fetched; "
                                    "restore the files manually or give its path." % plan.name)

@@ -296,55 +296,25 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atk.core.plugins.module_utils import _converge
 from ansible_collections.atk.core.plugins.module_utils import _module
-from ansible_collections.atk.core.plugins.module_utils import _urls
-
-ITEM_OPTIONS = dict(
-    name=dict(type="str"),
-    source=dict(type="str", choices=["registry", "git", "local"]),
-    url=dict(type="str"),
-    path=dict(type="path"),
-    version=dict(type="str"),
-    state=dict(type="str", choices=["present", "latest", "absent"]),
-    env=dict(type="dict", no_log=True),
-    drift=dict(type="str", choices=["repair", "report"]),
-)
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            name=dict(type="str"),
-            source=dict(type="str", choices=["registry", "git", "local"]),
-            url=dict(type="str"),
-            path=dict(type="path"),
-            version=dict(type="str"),
-            state=dict(type="str", choices=["present", "latest", "absent"], default="present"),
-            env=dict(type="dict", no_log=True),
-            plugins=dict(type="list", elements="dict", options=ITEM_OPTIONS),
-            all=dict(type="bool", default=False),
-            prune=dict(type="bool", default=False),
-            registry_url=dict(type="str", default=_urls.DEFAULT_REGISTRY_URL),
-            force=dict(type="bool", default=False),
-            lifecycle=dict(type="bool", default=True),
-            drift=dict(type="str", choices=["repair", "report"], default="repair"),
-            cache_dir=dict(type="path"),
-            lock_timeout=dict(type="int", default=600),
-        ),
+        argument_spec=_specs.ATK_PLUGIN,
         mutually_exclusive=[("plugins", "name"), ("plugins", "url"), ("plugins", "path"), ("plugins", "version")],
         required_one_of=[("plugins", "name", "url", "path", "all")],
         supports_check_mode=True,
     )
     _module.require_libraries(module)
     params = module.params
-    if params["prune"] and params["plugins"] is None:
-        module.fail_json(msg="prune needs the whole desired list in plugins.")
-    if params["prune"] and params["all"]:
-        module.fail_json(msg="prune and all contradict each other: prune removes what is not listed, all keeps it.")
+    problem = _specs.check_prune(params["prune"], params["all"], params["plugins"] is not None)
+    if problem:
+        module.fail_json(msg=problem)
     if params["plugins"] is not None:
         items = params["plugins"]
     elif params["name"] or params["url"] or params["path"]:
-        items = [{key: params[key] for key in ITEM_OPTIONS}]
+        items = [{key: params[key] for key in _specs.PLUGIN_ITEM}]
     else:
         items = []
     run = _module.make_runner(module)

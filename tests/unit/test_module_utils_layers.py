@@ -40,7 +40,7 @@ LAYERS = [
     ("features", ["_env", "_service", "_info", "_doctor", "_registry", "_agents", "_agents._adapters",
                   "_agents._files", "_agents._converge"]),
     # 6 Ansible glue
-    ("glue", ["_module"]),
+    ("glue", ["_module", "_specs"]),
 ]
 LAYER_OF = dict((name, number) for number, (dummy, names) in enumerate(LAYERS) for name in names)
 

@@ -54,6 +54,8 @@ def stub_script(key: str, env_names: Iterable[str] = ()) -> str:
     Without ``$ATK_TEST_MARKERS`` it writes nothing and succeeds (``status`` fails).
     Failure injection: ``ATK_TEST_FAIL="key:action ..."`` makes that call exit 3, and a file
     ``$ATK_TEST_MARKERS/<key>.<action>.fail`` makes it exit with the code the file holds.
+    ``$ATK_TEST_INSTALL_OUTPUTS`` set: ``install`` also leaves ``.venv/`` and ``build/`` in the plugin
+    folder, as real installs do.
     """
     if not re.match(r'^[A-Za-z0-9._-]+$', key):
         raise ValueError('marker key must be a simple name: %r' % key)
@@ -84,6 +86,10 @@ case "$action" in
         [ -z "$markers" ] || {
             echo "cwd=$(pwd)"
 %(env_lines)s        } > "$markers/$key.installed"
+        if [ -n "${ATK_TEST_INSTALL_OUTPUTS:-}" ]; then
+            # what real installs leave in their own folder: a virtualenv, build outputs
+            mkdir -p .venv build && echo "home = /usr" > .venv/pyvenv.cfg && date +%%s%%N > build/stamp
+        fi
         echo "$key: installed"
         ;;
     uninstall) [ -z "$markers" ] || rm -f "$markers/$key.installed"; echo "$key: uninstalled" ;;

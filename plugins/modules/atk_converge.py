@@ -1,0 +1,264 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 atk.core maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: atk_converge
+short_description: Converge a whole ATK home in one call - the home, its repository, every plugin, the push
+version_added: "0.2.0"
+description:
+  - Brings an ATK home to its desired state in one module call, under one lock, with one plan for check mode, C(--diff)
+    and the real run. This is what the role M(atk.core.atk) runs.
+  - B(The home.) Creates it like C(atk init), or clones O(repo) (the home repository you keep with atk), repairs a
+    clone's missing C(plugins/), applies O(config), and with O(update) takes every change of the branch the home
+    tracks. A host's own commits (what inventory declared, and what a person did there by hand, for example
+    C(atk add)) are replayed on top of upstream plugin by plugin, so a fleet home never stops syncing; see
+    the fleet guide for who wins.
+  - B(The plugins.) Converges the manifest (O(all)) and/or O(plugins), exactly as M(atk.core.atk_plugin) does; a
+    plugin that left the desired state by any route (removed upstream, or O(prune)) is stopped, uninstalled and
+    deleted in the same run; source files edited in place are repaired (or reported, O(drift)).
+  - B(The push.) With O(push), the home's commits go to the branch it tracks, never forced.
+  - In check mode the plugins are planned against the home as the home step would leave it; a repository not cloned
+    yet is cloned to a temporary folder outside the home to preview every plugin of its manifest.
+  - For composing your own plays, M(atk.core.atk_home), M(atk.core.atk_plugin) and M(atk.core.atk_agent) do the
+    same steps one at a time.
+author:
+  - atk.core maintainers (@atk-core)
+options:
+  repo:
+    description:
+      - Git URL of the home repository. Cloned when the home does not exist; with O(update) the home follows it.
+    type: str
+  update:
+    description:
+      - Take the changes of the branch the home tracks before converging the plugins (one fetch). Defaults to
+        V(true) when O(repo) is given.
+      - Local commits are replayed on upstream plugin by plugin. Where atk.core's own commit and upstream changed the
+        same plugin, upstream wins and the plugins step recomputes what inventory wants. Where a person's commit and
+        upstream did, the run fails naming the plugin, and changes nothing.
+    type: bool
+  config:
+    description: The manifest's C(config) section (C(auto_commit), C(auto_push)); keys left out keep their value.
+    type: dict
+    suboptions:
+      auto_commit:
+        description: Commit every change (atk's default V(true)).
+        type: bool
+      auto_push:
+        description: Push after every commit, as atk does (best effort, a warning when it fails).
+        type: bool
+  push:
+    description: At the end, push the home's commits to the branch it tracks (never forced; a refused push fails).
+    type: bool
+    default: false
+  plugins:
+    description: Desired plugins, as the O(atk.core.atk_plugin#module:plugins) option of M(atk.core.atk_plugin).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Registry name, or anything atk classifies as a git URL or a local path.
+        type: str
+      source:
+        description: Where the plugin comes from; inferred as atk does when left out.
+        type: str
+        choices: [registry, git, local]
+      url:
+        description: Git URL of a repository with an C(.atk/) folder.
+        type: str
+      path:
+        description: A local plugin folder or a single plugin file.
+        type: path
+      version:
+        description: A commit (full or a unique abbreviation), tag or branch to pin.
+        type: str
+      state:
+        description: V(present), V(latest) or V(absent); defaults to O(state) (an item with a version to V(present)).
+        type: str
+        choices: [present, latest, absent]
+      env:
+        description: Values for the plugin's C(.env) (never shown).
+        type: dict
+      drift:
+        description: As O(drift), for this plugin.
+        type: str
+        choices: [repair, report]
+  all:
+    description: The manifest is desired state too; every plugin of it converges (like C(atk install --all)).
+    type: bool
+    default: true
+  state:
+    description: V(present) keeps the manifest's pins; V(latest) moves every plugin to its source's HEAD.
+    type: str
+    choices: [present, latest]
+    default: present
+  prune:
+    description: Remove installed plugins O(plugins) does not list (needs O(all=false)).
+    type: bool
+    default: false
+  registry_url:
+    description: The registry's git URL.
+    type: str
+    default: https://github.com/Svtoo/atk-registry
+  force:
+    description: Remove even when uninstall fails; replace an unmanaged folder in a plugin's place.
+    type: bool
+    default: false
+  lifecycle:
+    description: Run the plugins' install, stop and uninstall commands.
+    type: bool
+    default: true
+  drift:
+    description:
+      - Source files of an installed plugin edited or deleted in place - V(repair) resyncs the plugin to its pin
+        (C(custom/) and C(.env) kept, install runs again), V(report) only lists them.
+    type: str
+    choices: [repair, report]
+    default: repair
+  cache_dir:
+    description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core).
+    type: path
+extends_documentation_fragment:
+  - atk.core.attributes
+  - atk.core.home
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing in the home changes and no lifecycle command runs. A repository to clone is cloned to a temporary
+        folder, upstream changes are fetched to one, and plugin files to the download cache.
+  diff_mode:
+    support: full
+    details: The home's before and after, manifest.yaml before and after, and per plugin the files that change.
+  idempotent:
+    support: full
+requirements:
+  - git
+  - PyYAML
+  - jsonschema
+seealso:
+  - module: atk.core.atk_home
+  - module: atk.core.atk_plugin
+  - module: atk.core.atk_agent
+  - role: atk.core.atk
+notes:
+  - A failure names the step - the home step (clone, update) fails before any plugin is touched; plugins whose
+    install fails or is blocked by unset required variables leave every other plugin converged.
+"""
+
+EXAMPLES = r"""
+- name: A new laptop from the home repository you keep with atk
+  atk.core.atk_converge:
+    repo: git@github.com:me/atk-home.git
+
+- name: A fleet host - the team's home, plus what inventory adds, pushed back
+  atk.core.atk_converge:
+    repo: https://git.example.org/team/atk-home.git
+    plugins:
+      - name: exa
+        env:
+          EXA_API_KEY: "{{ vault_exa_api_key }}"
+    push: false
+
+- name: Preview an upgrade of everything
+  atk.core.atk_converge:
+    state: latest
+  check_mode: true
+  diff: true
+  register: preview
+"""
+
+RETURN = r"""
+home:
+  description: The home's absolute path.
+  returned: always
+  type: str
+home_actions:
+  description: What the home step did (or would do) - V(init), V(clone), V(repair), V(remote), V(update), V(config), V(push).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "update", "from": "4f1c...", "to": "9e2d...", "upstream": "77a0...", "remote": "origin/main",
+            "replayed": [{"from": "1b2c...", "to": "9e2d...", "subject": "Add plugin 'exa'"}], "dropped": []}]
+home_before:
+  description: The home before the run (path, validity, head, branch, remote, config, plugins).
+  returned: always
+  type: dict
+home_after:
+  description: The home after the run (predicted in check mode).
+  returned: always
+  type: dict
+plugins:
+  description: One entry per plugin considered, as M(atk.core.atk_plugin) returns them.
+  returned: always
+  type: list
+  elements: dict
+actions:
+  description: The entries of RV(plugins) whose action is not V(none).
+  returned: always
+  type: list
+  elements: dict
+changed_plugins:
+  description: Directories of the plugins that changed (or would).
+  returned: always
+  type: list
+  elements: str
+unchanged_plugins:
+  description: Directories of the plugins already in their desired state.
+  returned: always
+  type: list
+  elements: str
+before:
+  description: The manifest's plugins before (directory, name, source, ref).
+  returned: always
+  type: dict
+after:
+  description: The manifest's plugins after (predicted in check mode).
+  returned: always
+  type: dict
+network:
+  description: Network contacts of the plugins step (C(contacts), C(urls)); 0 when every pin is in place.
+  returned: always
+  type: dict
+diff:
+  description: The home, manifest.yaml and per-plugin file lists, before and after (with C(--diff)).
+  returned: when diff mode is on
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.atk.core.plugins.module_utils import _converge
+from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
+
+
+def main():
+    module = AnsibleModule(argument_spec=_specs.ATK_CONVERGE, supports_check_mode=True)
+    _module.require_libraries(module)
+    params = module.params
+    problem = _specs.check_prune(params["prune"], params["all"], bool(params["plugins"]))
+    if problem:
+        module.fail_json(msg=problem)
+    run = _module.make_runner(module)
+
+    def work():
+        return _converge.converge(
+            run, module.get_bin_path("git", required=True), home=params["home"], repo=params["repo"],
+            update=params["update"], config=params["config"], push=params["push"], items=params["plugins"],
+            default_state=params["state"], prune=params["prune"], all_plugins=params["all"],
+            registry_url=params["registry_url"], force=params["force"], lifecycle=params["lifecycle"],
+            cache_dir=params["cache_dir"], drift=params["drift"], lock_timeout=params["lock_timeout"],
+            check_mode=module.check_mode, want_diff=module._diff)
+
+    _module.run_module(module, work)
+
+
+if __name__ == "__main__":
+    main()
