@@ -38,6 +38,7 @@ from ansible_collections.atk.core.plugins.module_utils import _mask
 from ansible_collections.atk.core.plugins.module_utils import _mcp
 from ansible_collections.atk.core.plugins.module_utils import _skills
 from ansible_collections.atk.core.plugins.module_utils import _spec
+from ansible_collections.atk.core.plugins.module_utils import _toml
 from ansible_collections.atk.core.plugins.module_utils import _toml_edit
 from ansible_collections.atk.core.plugins.module_utils import _urls
 
@@ -319,7 +320,7 @@ def digest(value):
 
 def equal(left, right):
     """JSON/TOML equality (``1`` is not ``true``, ``1`` is not ``1.0``)."""
-    return _toml_edit._equal(left, right)  # pylint: disable=protected-access
+    return _toml.equal(left, right)
 
 
 # ---------------------------------------------------------------------------------------------
