@@ -432,5 +432,3 @@ def equal(left, right):
     if isinstance(left, str) and isinstance(right, str):
         return left == right
     return type(left) is type(right) and left == right
-
-
