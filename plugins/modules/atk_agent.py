@@ -221,8 +221,9 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.atk.core.plugins.module_utils import _agents
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
+from ansible_collections.atk.core.plugins.module_utils._agents import _converge
 
 
 def main():
@@ -231,7 +232,7 @@ def main():
             home=dict(type="path"),
             plugin=dict(type="str"),
             plugins=dict(type="list", elements="raw"),
-            agents=dict(type="list", elements="str", choices=list(_agents.AGENTS)),
+            agents=dict(type="list", elements="str", choices=list(_adapters.AGENTS)),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             scope=dict(type="str", choices=["user", "project"], default="user"),
             project=dict(type="path"),
@@ -250,7 +251,7 @@ def main():
     params = module.params
 
     def work():
-        result = _agents.converge_agents(
+        result = _converge.converge_agents(
             home=params["home"], plugin=params["plugin"], plugins=params["plugins"], agents=params["agents"],
             state=params["state"], scope=params["scope"], project=params["project"], user_home=params["user_home"],
             secrets=params["secrets"], skills=params["skills"], prune=params["prune"], force=params["force"],
