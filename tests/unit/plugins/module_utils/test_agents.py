@@ -1,17 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for _agents._items and _agents._converge: the plugins items, ownership, the converge,
-on homes made by hand."""
+"""Tests for _agents._items and _agents._converge: the plugins items, ownership, the converge.
+
+The items are checked with Ansible's own validator over the module's argument spec of
+``plugins`` (what the module runs), the converge on homes made by hand.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import stat
 
 import pytest
 import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.atk.core.plugins.module_utils import _jsonc
 from ansible_collections.atk.core.plugins.module_utils import _manifest
@@ -20,6 +25,7 @@ from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
 from ansible_collections.atk.core.plugins.module_utils._agents import _converge
 from ansible_collections.atk.core.plugins.module_utils._agents import _entry
 from ansible_collections.atk.core.plugins.module_utils._agents import _files
+from ansible_collections.atk.core.plugins.module_utils._agents import _items
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
 SECRET = "s3cr3t-Vq7Lm2"
@@ -41,6 +47,61 @@ HTTP = spec({"transport": "http", "endpoint": "https://h/mcp?k=${TOKEN}", "env":
 def _no_realpath(monkeypatch):
     from ansible_collections.atk.core.plugins.module_utils import _mcp
     monkeypatch.setattr(_mcp, "real_plugin_dir", lambda path: path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The plugins items
+
+
+def validate(plugins):
+    """What the module does with ``plugins``: names expanded, then Ansible's validation of the items."""
+    spec = {"plugins": copy.deepcopy(_items.PLUGINS_OPTION)}
+    return ArgumentSpecValidator(spec).validate({"plugins": _items.expand_names(plugins)})
+
+
+def test_items_accept_names_and_the_roles_atk_plugins_entries():
+    result = validate(["demo", {"url": "https://github.com/acme/demo.git", "version": "v1", "state": "latest", "agents": ["claude"]},
+                       {"path": "~/src/demo", "source": "local", "agents": []}])
+    assert result.error_messages == []
+    items = result.validated_parameters["plugins"]
+    assert [item["name"] for item in items] == ["demo", None, None]
+    assert items[2]["path"] == os.path.expanduser("~/src/demo")
+    assert validate("a,b").validated_parameters["plugins"] == [dict(dict.fromkeys(_items.ITEM_OPTIONS), name=n) for n in "ab"]
+
+
+@pytest.mark.parametrize("plugins, words", [
+    ([{"name": "demo", "bogus": 1}], "bogus. Supported parameters include: agents, env, name, path, source, state, url, version"),
+    ([{"agents": ["claude"]}], "one of the following is required: name, url, path"),
+    ([{"name": "demo", "state": "gone"}], "present, latest, absent"),
+    ([{"name": "demo", "agents": ["claude", "emacs"]}], "emacs"),
+    ([3], "dict"),
+])
+def test_items_are_refused_by_their_argument_spec(plugins, words):
+    messages = " ".join(validate(plugins).error_messages)
+    assert words in messages
+
+
+def test_env_in_an_item_is_refused_and_never_shown():
+    result = validate([{"name": "demo", "env": {"TOKEN": "tok-Never-Shown-42"}}])
+    assert result.error_messages == [] and "tok-Never-Shown-42" in result._no_log_values  # hidden by Ansible
+    with pytest.raises(AtkError) as info:
+        _items.normalise(None, result.validated_parameters["plugins"], ["claude"], "present")
+    assert "unknown: env" in str(info.value) and "tok-Never-Shown-42" not in str(info.value)
+    assert "atk.core.atk_env" in info.value.hint
+
+
+def test_items_meaning():
+    items = validate(["demo", {"name": "web", "state": "latest"}, {"name": "gone", "state": "absent"},
+                      {"name": "none", "agents": []}, {"url": "u", "agents": ["vscode", "claude"]}]).validated_parameters["plugins"]
+    assert _items.normalise("one", items, ["codex"], "present") == [
+        {"name": "one", "url": None, "path": None, "agents": ["codex"], "state": "present"},
+        {"name": "demo", "url": None, "path": None, "agents": ["codex"], "state": "present"},
+        {"name": "web", "url": None, "path": None, "agents": ["codex"], "state": "present"},
+        {"name": "gone", "url": None, "path": None, "agents": ["codex"], "state": "absent"},
+        {"name": "u", "url": "u", "path": None, "agents": ["claude", "vscode"], "state": "present"}]
+    assert _items.normalise(None, ["gone"], None, "absent")[0]["agents"] == list(AGENTS)
+    with pytest.raises(AtkError, match="No agents for plugin demo"):
+        _items.normalise(None, ["demo"], None, "present")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,8 +269,6 @@ def test_missing_plugin_and_bad_options(world):
     assert result["warnings"] and result["results"] == []
     with pytest.raises(AtkError):
         converge(home, user, agents=None)
-    with pytest.raises(AtkError):
-        converge(home, user, plugins=[{"name": "demo", "bogus": 1}], plugin=None)
     with pytest.raises(AtkError):
         converge(home, user, scope="project", project=user, agents=["auggie"])
 

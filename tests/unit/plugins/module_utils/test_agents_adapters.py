@@ -23,6 +23,7 @@ import yaml
 
 from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
 from ansible_collections.atk.core.plugins.module_utils._agents import _entry
+from ansible_collections.atk.core.plugins.module_utils._agents import _items
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
 
@@ -245,7 +246,11 @@ def test_one_list_of_agents():
     with open(os.path.join(ROOT, "roles", "atk", "meta", "argument_specs.yml")) as handle:
         role_item = yaml.safe_load(handle)["argument_specs"]["main"]["options"]["atk_plugins"]["options"]
     assert doc["agents"]["choices"] == agents
+    assert doc["plugins"]["suboptions"]["agents"]["choices"] == agents
     assert role_item["agents"]["choices"] == agents
+    assert _items.ITEM_OPTIONS["agents"]["choices"] == agents
+    # the role's atk_plugins items pass through as they are: atk_agent takes every key they may hold
+    assert sorted(role_item) == sorted(doc["plugins"]["suboptions"]) == sorted(_items.ITEM_OPTIONS)
     with open(os.path.join(ROOT, "docs", "agents.md")) as handle:
         guide = handle.read()
     for agent in _adapters.ADAPTERS:
