@@ -161,6 +161,8 @@ def _converge_item(run, home, manifest, item, secrets, skills, check_mode, desir
         raise AtkError("Plugin '%s' not found in %s." % (item["name"], _manifest.manifest_path(home)),
                        hint="Install it first with atk.core.atk_plugin; 'plugin' is a directory or display name, as atk looks it up.")
     for agent in [_adapters.adapter(name) for name in item["agents"]]:
+        if ctx.scope == "project" and agent.project_file is None:
+            continue  # state absent (present was refused above): nothing of this agent is in a project
         path = agent.config_file(ctx)[0]
         if plugin is None:
             _absent_from_ledger(run, item["name"], agent.name)

@@ -281,6 +281,11 @@ def test_project_scope(world, tmp_path):
     assert sorted(os.path.relpath(f, str(project)) for f in result["files"]) == [".codex/config.toml", ".mcp.json", ".vscode/mcp.json"]
     assert all(r["skill"] is None for r in result["results"])
     assert converge(home, user, scope="project", project=str(project), agents=["claude", "codex", "vscode"])["changed"] is False
+    # absent without agents means every agent that has a project scope (Auggie has none)
+    result = converge(home, user, scope="project", project=str(project), state="absent", agents=None)
+    assert sorted((r["agent"], r["action"]) for r in result["results"]) == [
+        ("claude", "remove"), ("codex", "remove"), ("cursor", "none"), ("gemini", "none"), ("opencode", "none"), ("vscode", "remove")]
+    assert converge(home, user, scope="project", project=str(project), state="absent", agents=["auggie"])["results"] == []
 
 
 def test_items_by_url_and_path_like_the_roles_atk_plugins(tmp_path):
