@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.atk.core.plugins.module_utils import _toml_edit
+from ansible_collections.atk.core.plugins.module_utils import _toml
 from ansible_collections.atk.core.plugins.module_utils import _validate
 
 MASK = "********"
@@ -39,7 +39,7 @@ def secret_values(spec, env_values):
 def forms(value):
     """``value`` as it appears raw, in a JSON string and in a TOML basic string."""
     found = set([value, json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1],
-                 _toml_edit.dumps_value(value)[1:-1]])
+                 _toml.dumps_value(value)[1:-1]])
     found.discard("")
     return found
 

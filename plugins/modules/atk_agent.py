@@ -32,15 +32,45 @@ options:
     type: str
   plugins:
     description:
-      - Several plugins. Each item is a plugin name, or a dict with C(name), optional C(agents) (a list, defaulting to
-        O(agents)) and optional C(state) (defaulting to O(state)).
-      - Instead of C(name) an item may give C(url) (a git source, matched against the manifest's source URLs) or C(path)
-        (a local plugin folder, found by its display name), so the items of the C(atk_plugins) list of the role can be
-        passed as they are; C(source) and C(version) are ignored and V(latest) counts as V(present). C(env) is refused.
+      - Several plugins. Each item is a dict with C(name) (or C(url) or C(path)), optional C(agents) and optional
+        C(state), or a plugin name, short for O(plugins[].name).
+      - The items of the C(atk_plugins) list of the role can be passed as they are.
       - With O(state=absent) a plugin that is no longer installed is still found in the ownership record (by directory
         or display name), so its entries can be removed after C(atk remove).
     type: list
-    elements: raw
+    elements: dict
+    suboptions:
+      name:
+        description: The plugin, by directory or display name (atk's lookup).
+        type: str
+      url:
+        description: Instead of O(plugins[].name), a git source, matched against the manifest's source URLs.
+        type: str
+      path:
+        description: Instead of O(plugins[].name), a local plugin folder, found by its display name.
+        type: path
+      agents:
+        description:
+          - The agents for this plugin. Defaults to O(agents). An empty list wires it into no agent (with O(prune),
+            what was wired goes).
+        type: list
+        elements: str
+        choices: [claude, codex, gemini, auggie, opencode, cursor, vscode]
+      state:
+        description: Defaults to O(state). V(latest) counts as V(present).
+        type: str
+        choices: [present, latest, absent]
+      source:
+        description: Ignored (accepted so that the role's items pass through).
+        type: str
+      version:
+        description: Ignored (accepted so that the role's items pass through).
+        type: str
+      env:
+        description:
+          - Refused, so that no value passes through this module; set values with M(atk.core.atk_plugin) or
+            M(atk.core.atk_env). Its values are never logged.
+        type: dict
   agents:
     description:
       - The agents to wire the plugins into (or remove them from).
@@ -221,17 +251,31 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.atk.core.plugins.module_utils import _agents
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
+from ansible_collections.atk.core.plugins.module_utils._agents import _converge
+from ansible_collections.atk.core.plugins.module_utils._agents import _items
+
+
+class _AgentModule(AnsibleModule):
+    """Reads a plugin name given as an item of ``plugins`` as ``{name: ...}`` before Ansible validates the items.
+
+    Suboptions need dict elements; ``plugins: [exa, serena]`` is the short form users write.
+    """
+
+    def _load_params(self):
+        super(_AgentModule, self)._load_params()
+        if "plugins" in self.params:
+            self.params["plugins"] = _items.expand_names(self.params["plugins"])
 
 
 def main():
-    module = AnsibleModule(
+    module = _AgentModule(
         argument_spec=dict(
             home=dict(type="path"),
             plugin=dict(type="str"),
-            plugins=dict(type="list", elements="raw"),
-            agents=dict(type="list", elements="str", choices=list(_agents.AGENTS)),
+            plugins=_items.PLUGINS_OPTION,
+            agents=dict(type="list", elements="str", choices=list(_adapters.AGENTS)),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             scope=dict(type="str", choices=["user", "project"], default="user"),
             project=dict(type="path"),
@@ -250,7 +294,7 @@ def main():
     params = module.params
 
     def work():
-        result = _agents.converge_agents(
+        result = _converge.converge_agents(
             home=params["home"], plugin=params["plugin"], plugins=params["plugins"], agents=params["agents"],
             state=params["state"], scope=params["scope"], project=params["project"], user_home=params["user_home"],
             secrets=params["secrets"], skills=params["skills"], prune=params["prune"], force=params["force"],

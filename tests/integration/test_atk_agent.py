@@ -374,3 +374,44 @@ def test_conflict_adopt_and_force(isolated_env, atk_peer, ansible: AnsibleRunner
     assert ALPHA_SECRET not in res.stdout + res.stderr
     assert json.loads(read(home, ".claude.json"))["mcpServers"]["Alpha Tools"]["env"]["ALPHA_TOKEN"] == ALPHA_SECRET
     assert res.task("wire")["results"][0]["literal_secrets"] == ["ALPHA_TOKEN"]
+
+
+def test_items_are_validated_by_their_suboptions(isolated_env, atk_peer, ansible: AnsibleRunner):
+    """``plugins`` items as roles/atk passes them are taken; what the suboptions refuse fails, and
+    a value given in an item's ``env`` appears in no output, even at -vvv."""
+    setup_world(isolated_env, atk_peer)
+    home = isolated_env.home
+    user_home = "{{ lookup('env', 'HOME') }}"
+
+    def task(name, plugins, **extra):
+        return {"name": name, "atk.core.atk_agent": dict({"plugins": plugins, "agents": ["claude"], "user_home": user_home}, **extra),
+                "ignore_errors": True}
+
+    role_items = [{"path": str(isolated_env.root / "src" / "alpha"), "source": "local", "version": "1.0", "state": "latest",
+                   "agents": ["claude", "cursor"]},
+                  {"name": "Beta Search", "agents": []}]
+    res = ansible.run_tasks([
+        task("role items", role_items),
+        task("env", [{"name": "alpha-tools", "env": {"ALPHA_TOKEN": ALPHA_SECRET}}]),
+        task("unknown key", [{"name": "alpha-tools", "bogus": 1}]),
+        task("nameless", [{"agents": ["claude"]}]),
+        task("bad agent", [{"name": "alpha-tools", "agents": ["claude", "emacs"]}]),
+        task("bad state", ["gamma", {"name": "alpha-tools", "state": "gone"}]),
+    ], diff=True, verbosity=3)
+    assert res.rc == 0, res.describe()
+    assert ALPHA_SECRET not in res.stdout + res.stderr
+    assert res.entry("role items")["status"] == "ok"
+    assert [(r["plugin"], r["agent"], r["action"]) for r in res.task("role items")["results"]] == [
+        ("alpha-tools", "claude", "add"), ("alpha-tools", "cursor", "add")]
+    assert sorted(_jsonc(read(home, ".claude.json"))["mcpServers"]) == ["Alpha Tools", "user-server"]
+    refused = {
+        "env": "(unknown: env)",
+        "unknown key": "plugins.bogus. Supported parameters include: agents, env, name, path, source, state, url, version",
+        "nameless": "one of the following is required: name, url, path found in plugins",
+        "bad agent": "emacs",
+        "bad state": "present, latest, absent",
+    }
+    for name, words in refused.items():
+        entry = res.entry(name)
+        assert entry["status"] == "failed" and words in entry["result"]["msg"], (name, entry["result"])
+    assert sorted(_jsonc(read(home, ".claude.json"))["mcpServers"]) == ["Alpha Tools", "user-server"]

@@ -37,8 +37,8 @@ LAYERS = [
     # 4 converging a home
     ("converge", ["_plan", "_apply", "_converge", "_home_sync", "_home_repo"]),
     # 5 what modules report or do beside the converge
-    ("features", ["_env", "_service", "_info", "_doctor", "_registry", "_agents", "_agents._adapters",
-                  "_agents._files", "_agents._converge"]),
+    ("features", ["_env", "_service", "_info", "_doctor", "_registry", "_agents", "_agents._adapters", "_agents._entry",
+                  "_agents._files", "_agents._items", "_agents._wiring", "_agents._converge"]),
     # 6 Ansible glue
     ("glue", ["_module", "_specs"]),
 ]
@@ -73,10 +73,8 @@ def _imports(path):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == PREFIX:
-                names = [PREFIX + "." + alias.name for alias in node.names]
-            else:
-                names = [node.module]
+            # "from pkg import x" may import the submodule pkg.x: _target keeps the longest name that is a file
+            names = [node.module + "." + alias.name for alias in node.names]
         for name in names:
             if name.startswith(PREFIX + "."):
                 ours.append((name[len(PREFIX) + 1:], node.lineno, id(node) in top))

@@ -1,29 +1,35 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 atk.core maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for _agents: entry shapes and secret strategies per agent, paths, ownership, converge.
+"""Tests for _agents._items and _agents._converge: the plugins items, ownership, the converge.
 
-With ``secrets: literal`` the OpenCode and Auggie entries must equal what atk 0.4.0 builds
-(``build_opencode_mcp_config`` / ``build_auggie_mcp_config``, run by the atk peer's Python);
-that comparison is skipped when the peer is not installed.
+The items are checked with Ansible's own validator over the module's argument spec of
+``plugins`` (what the module runs), the converge on homes made by hand.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import stat
-import subprocess
 
 import pytest
 import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.atk.core.plugins.module_utils import _agents as A
 from ansible_collections.atk.core.plugins.module_utils import _jsonc
 from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _mask
+from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
+from ansible_collections.atk.core.plugins.module_utils._agents import _converge
+from ansible_collections.atk.core.plugins.module_utils._agents import _entry
+from ansible_collections.atk.core.plugins.module_utils._agents import _files
+from ansible_collections.atk.core.plugins.module_utils._agents import _items
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 
 SECRET = "s3cr3t-Vq7Lm2"
+AGENTS = _adapters.AGENTS
 
 
 def spec(mcp, env_vars=(), name="Demo Plugin"):
@@ -37,145 +43,65 @@ HTTP = spec({"transport": "http", "endpoint": "https://h/mcp?k=${TOKEN}", "env":
             [{"name": "TOKEN", "secret": True}])
 
 
-def build(agent, data=None, secrets="reference", env=None, plugin_dir="/p/demo"):
-    return A.build_entry(agent, STDIO if data is None else data, plugin_dir, {"TOKEN": SECRET} if env is None else env, secrets)
-
-
 @pytest.fixture(autouse=True)
 def _no_realpath(monkeypatch):
     from ansible_collections.atk.core.plugins.module_utils import _mcp
     monkeypatch.setattr(_mcp, "real_plugin_dir", lambda path: path)
 
 
-def test_reference_entries_per_agent_stdio():
-    assert build("claude")["entry"] == {"type": "stdio", "command": "/p/demo/run", "args": ["--t=${TOKEN}", "--m", "fast"],
-                                        "env": {"TOKEN": "${TOKEN}", "MODE": "fast"}}
-    assert build("gemini")["entry"] == {"command": "/p/demo/run", "args": ["--t=${TOKEN}", "--m", "fast"],
-                                        "env": {"TOKEN": "$TOKEN", "MODE": "fast"}}
-    assert build("opencode")["entry"] == {"type": "local", "command": ["/p/demo/run", "--t={env:TOKEN}", "--m", "fast"],
-                                          "environment": {"TOKEN": "{env:TOKEN}", "MODE": "fast"}, "enabled": True}
-    assert build("cursor")["entry"] == {"command": "/p/demo/run", "args": ["--t=${env:TOKEN}", "--m", "fast"],
-                                        "env": {"MODE": "fast"}, "envFile": "/p/demo/.env"}
-    vscode = build("vscode")
-    assert vscode["entry"] == {"type": "stdio", "command": "/p/demo/run", "args": ["--t=" + SECRET, "--m", "fast"],
-                               "env": {"MODE": "fast"}, "envFile": "/p/demo/.env"}
-    assert vscode["literal_secrets"] == ["TOKEN"]
-    codex = build("codex")
-    assert codex["entry"] == {"command": "/p/demo/run", "args": ["--t=" + SECRET, "--m", "fast"], "env": {"MODE": "fast"},
-                              "env_vars": ["TOKEN"]}
-    assert codex["literal_secrets"] == ["TOKEN"]
-    auggie = build("auggie")
-    assert auggie["entry"] == {"command": "/p/demo/run", "args": ["--t=" + SECRET, "--m", "fast"], "env": {"TOKEN": SECRET, "MODE": "fast"}}
-    assert auggie["literal_secrets"] == ["TOKEN"] and auggie["missing"] == ["MISSING"]
-    for agent in ("claude", "gemini", "opencode", "cursor"):
-        assert build(agent)["literal_secrets"] == []
-        assert SECRET not in json.dumps(build(agent)["entry"])
+# ---------------------------------------------------------------------------------------------
+# The plugins items
 
 
-def test_reference_entries_per_agent_http():
-    assert build("claude", HTTP)["entry"] == {"type": "http", "url": "https://h/mcp?k=${TOKEN}", "timeout": 5000}
-    assert build("gemini", HTTP)["entry"] == {"httpUrl": "https://h/mcp?k=${TOKEN}", "timeout": 5000}
-    sse = spec(dict(HTTP["mcp"], transport="sse"), HTTP["env_vars"])
-    assert build("gemini", sse)["entry"] == {"url": "https://h/mcp?k=${TOKEN}", "timeout": 5000}
-    assert build("opencode", HTTP)["entry"] == {"type": "remote", "url": "https://h/mcp?k={env:TOKEN}", "enabled": True}
-    assert build("cursor", HTTP)["entry"] == {"url": "https://h/mcp?k=${env:TOKEN}"}
-    for agent, entry in (("vscode", {"type": "http", "url": "https://h/mcp?k=" + SECRET}), ("codex", {"url": "https://h/mcp?k=" + SECRET}),
-                         ("auggie", {"type": "http", "url": "https://h/mcp?k=" + SECRET})):
-        built = build(agent, HTTP)
-        assert built["entry"] == entry and built["literal_secrets"] == ["TOKEN"]
+def validate(plugins):
+    """What the module does with ``plugins``: names expanded, then Ansible's validation of the items."""
+    spec = {"plugins": copy.deepcopy(_items.PLUGINS_OPTION)}
+    return ArgumentSpecValidator(spec).validate({"plugins": _items.expand_names(plugins)})
 
 
-def test_literal_mode_writes_values_and_lists_them():
-    for agent in A.AGENTS:
-        built = build(agent, secrets="literal")
-        assert SECRET in json.dumps(built["entry"])
-        assert built["literal_secrets"] == ["TOKEN"]
+def test_items_accept_names_and_the_roles_atk_plugins_entries():
+    result = validate(["demo", {"url": "https://github.com/acme/demo.git", "version": "v1", "state": "latest", "agents": ["claude"]},
+                       {"path": "~/src/demo", "source": "local", "agents": []}])
+    assert result.error_messages == []
+    items = result.validated_parameters["plugins"]
+    assert [item["name"] for item in items] == ["demo", None, None]
+    assert items[2]["path"] == os.path.expanduser("~/src/demo")
+    assert validate("a,b").validated_parameters["plugins"] == [dict(dict.fromkeys(_items.ITEM_OPTIONS), name=n) for n in "ab"]
 
 
-def test_secret_from_a_default_cannot_come_from_env_file():
-    data = spec({"transport": "stdio", "command": "c", "env": ["TOKEN"]}, [{"name": "TOKEN", "secret": True, "default": "dflt"}])
-    built = build("cursor", data, env={})
-    assert built["entry"] == {"command": "c", "env": {"TOKEN": "dflt"}} and built["literal_secrets"] == ["TOKEN"]
+@pytest.mark.parametrize("plugins, words", [
+    ([{"name": "demo", "bogus": 1}], "bogus. Supported parameters include: agents, env, name, path, source, state, url, version"),
+    ([{"agents": ["claude"]}], "one of the following is required: name, url, path"),
+    ([{"name": "demo", "state": "gone"}], "present, latest, absent"),
+    ([{"name": "demo", "agents": ["claude", "emacs"]}], "emacs"),
+    ([3], "dict"),
+])
+def test_items_are_refused_by_their_argument_spec(plugins, words):
+    messages = " ".join(validate(plugins).error_messages)
+    assert words in messages
 
 
-def test_no_mcp_section():
-    assert A.build_entry("claude", {"name": "x", "description": "d"}, "/p", {}) is None
+def test_env_in_an_item_is_refused_and_never_shown():
+    result = validate([{"name": "demo", "env": {"TOKEN": "tok-Never-Shown-42"}}])
+    assert result.error_messages == [] and "tok-Never-Shown-42" in result._no_log_values  # hidden by Ansible
+    with pytest.raises(AtkError) as info:
+        _items.normalise(None, result.validated_parameters["plugins"], ["claude"], "present")
+    assert "unknown: env" in str(info.value) and "tok-Never-Shown-42" not in str(info.value)
+    assert "atk.core.atk_env" in info.value.hint
 
 
-_ATK_SCRIPT = r'''
-import json, sys
-from pathlib import Path
-from atk.mcp import generate_mcp_config
-from atk.mcp_agents import build_opencode_mcp_config, build_auggie_mcp_config
-from atk.plugin_schema import PluginSchema
-out = []
-for case in json.load(sys.stdin):
-    schema = PluginSchema.model_validate(case["spec"])
-    config = generate_mcp_config(schema, Path(case["dir"]), schema.name)
-    argv = build_auggie_mcp_config(config).argv
-    out.append({"opencode": build_opencode_mcp_config(config, Path("/x")).entry_value, "auggie": json.loads(argv[-1]), "name": argv[-2]})
-print(json.dumps(out))
-'''
-
-
-def _atk_python():
-    here = os.path.dirname(os.path.abspath(__file__))
-    for _level in range(6):
-        path = os.path.join(here, ".venv-atk", "bin", "python")
-        if os.path.exists(path):
-            return path
-        here = os.path.dirname(here)
-    return None
-
-
-@pytest.mark.skipif(_atk_python() is None, reason="the atk peer's Python (.venv-atk) is not available")
-def test_literal_opencode_and_auggie_entries_equal_atks(tmp_path, monkeypatch):
-    from ansible_collections.atk.core.plugins.module_utils import _mcp
-    monkeypatch.setattr(_mcp, "real_plugin_dir", os.path.realpath)
-    cases = []
-    for index, data in enumerate((STDIO, HTTP, spec({"transport": "sse", "endpoint": "$ATK_PLUGIN_DIR/x", "env": []}),
-                                  spec({"transport": "stdio", "command": "npx", "args": []}))):
-        folder = tmp_path / ("p%d" % index)
-        folder.mkdir()
-        (folder / ".env").write_text("TOKEN=%s\n" % SECRET)
-        cases.append({"spec": data, "dir": str(folder)})
-    proc = subprocess.run([_atk_python(), "-c", _ATK_SCRIPT], input=json.dumps(cases), capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    for case, want in zip(cases, json.loads(proc.stdout)):
-        for agent in ("opencode", "auggie"):
-            assert A.build_entry(agent, case["spec"], case["dir"], {"TOKEN": SECRET}, "literal")["entry"] == want[agent]
-        assert want["name"] == case["spec"]["name"]
-
-
-def test_server_names():
-    assert A.server_name("codex", "Piper TTS", "piper") == "Piper-TTS"
-    assert A.server_name("codex", "a.b/c__d", "x") == "a-b-c__d"
-    assert A.server_name("codex", "!!!", "dir-name") == "dir-name"
-    assert A.server_name("claude", "Piper TTS", "piper") == "Piper TTS"
-
-
-def test_paths_user_project_and_environment():
-    ctx = A.Context("/h", environ={"CODEX_HOME": "/c", "CLAUDE_CONFIG_DIR": "/cl", "XDG_CONFIG_HOME": "/x"}, platform="linux")
-    assert ctx.config_file("codex")[0] == "/c/config.toml"
-    assert ctx.config_file("claude")[0] == "/cl/.claude.json"
-    assert ctx.config_file("opencode")[0] == "/x/opencode/opencode.jsonc"
-    assert ctx.config_file("vscode")[0] == "/x/Code/User/mcp.json"
-    assert ctx.skill_target("codex", "d", "D", "/s/SKILL.md")["file"] == "/c/AGENTS.md"
-    # an explicit user_home ignores the environment
-    ctx = A.Context("/h", environ={"CODEX_HOME": "/c"}, explicit_home=True, platform="linux")
-    assert ctx.config_file("codex")[0] == "/h/.codex/config.toml"
-    assert ctx.config_file("claude") == ("/h/.claude.json", "json", ("mcpServers",))
-    assert ctx.config_file("gemini")[0] == "/h/.gemini/settings.json"
-    assert ctx.config_file("auggie")[0] == "/h/.augment/settings.json"
-    assert ctx.config_file("cursor")[0] == "/h/.cursor/mcp.json"
-    assert ctx.config_file("vscode") == ("/h/.config/Code/User/mcp.json", "json", ("servers",))
-    assert A.Context("/h", platform="darwin").config_file("vscode")[0] == "/h/Library/Application Support/Code/User/mcp.json"
-    ctx = A.Context("/h", scope="project", project="/proj")
-    assert ctx.config_file("claude")[0] == "/proj/.mcp.json"
-    assert ctx.config_file("vscode")[0] == "/proj/.vscode/mcp.json"
-    assert ctx.skill_target("claude", "d", "D", "/s/SKILL.md") is None
-    with pytest.raises(AtkError):
-        ctx.config_file("auggie")
+def test_items_meaning():
+    items = validate(["demo", {"name": "web", "state": "latest"}, {"name": "gone", "state": "absent"},
+                      {"name": "none", "agents": []}, {"url": "u", "agents": ["vscode", "claude"]}]).validated_parameters["plugins"]
+    assert _items.normalise("one", items, ["codex"], "present") == [
+        {"name": "one", "url": None, "path": None, "agents": ["codex"], "state": "present"},
+        {"name": "demo", "url": None, "path": None, "agents": ["codex"], "state": "present"},
+        {"name": "web", "url": None, "path": None, "agents": ["codex"], "state": "present"},
+        {"name": "gone", "url": None, "path": None, "agents": ["codex"], "state": "absent"},
+        {"name": "u", "url": "u", "path": None, "agents": ["claude", "vscode"], "state": "present"}]
+    assert _items.normalise(None, ["gone"], None, "absent")[0]["agents"] == list(AGENTS)
+    with pytest.raises(AtkError, match="No agents for plugin demo"):
+        _items.normalise(None, ["demo"], None, "present")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,9 +129,9 @@ def make_home(tmp_path, plugins):
 
 
 def converge(home, user, **kwargs):
-    kwargs.setdefault("agents", list(A.AGENTS))
+    kwargs.setdefault("agents", list(AGENTS))
     kwargs.setdefault("plugin", "demo")
-    return A.converge_agents(home=home, user_home=user, environ={}, **kwargs)
+    return _converge.converge_agents(home=home, user_home=user, environ={}, **kwargs)
 
 
 @pytest.fixture
@@ -217,7 +143,7 @@ def test_converge_is_idempotent_and_check_mode_writes_nothing(world):
     home, user = world
     result = converge(home, user, check_mode=True, want_diff=True)
     assert result["changed"] is True and os.listdir(user) == []
-    assert not os.path.exists(A.ledger_path(home))
+    assert not os.path.exists(_files.ledger_path(home))
     assert SECRET not in json.dumps(result)
     result = converge(home, user, want_diff=True)
     assert result["changed"] is True
@@ -227,14 +153,14 @@ def test_converge_is_idempotent_and_check_mode_writes_nothing(world):
     assert again["changed"] is False and again["diff"] == []
     assert [r["action"] for r in again["results"]] == ["none"] * 7
     assert stat.S_IMODE(os.stat(os.path.join(user, ".claude.json")).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(A.ledger_path(home)).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(_files.ledger_path(home)).st_mode) == 0o600
 
 
 def test_adopt_conflict_force_and_repair(world):
     home, user = world
     path = os.path.join(user, ".cursor", "mcp.json")
     os.makedirs(os.path.dirname(path))
-    exact = build("cursor")["entry"]
+    exact = _entry.build_entry(_adapters.adapter("cursor"), STDIO, "/p/demo", {"TOKEN": SECRET})["entry"]
     exact["envFile"] = os.path.join(home, "plugins", "demo", ".env")
     exact["command"] = os.path.join(home, "plugins", "demo", "run")
     with open(path, "w") as handle:
@@ -252,7 +178,7 @@ def test_adopt_conflict_force_and_repair(world):
     # an entry atk.core never wrote and that differs: conflict, untouched, unless force
     gemini = os.path.join(user, ".gemini", "settings.json")
     data = _jsonc.loads(open(gemini).read())
-    os.unlink(A.ledger_path(home))
+    os.unlink(_files.ledger_path(home))
     data["mcpServers"]["Demo Plugin"]["env"]["TOKEN"] = SECRET
     json.dump(data, open(gemini, "w"))
     before = open(gemini).read()
@@ -261,7 +187,7 @@ def test_adopt_conflict_force_and_repair(world):
     assert open(gemini).read() == before and result["changed"] is False
     result = converge(home, user, agents=["gemini"], force=True, want_diff=True)
     assert result["results"][0]["action"] == "update"
-    assert SECRET not in json.dumps(result) and A.MASK in result["diff"][0]["before"]
+    assert SECRET not in json.dumps(result) and _mask.MASK in result["diff"][0]["before"]
     assert SECRET not in open(gemini).read()
 
 
@@ -274,12 +200,12 @@ def test_absent_removes_only_owned_and_prune(world):
     json.dump(data, open(claude, "w"), indent=2)
     result = converge(home, user, plugins=["demo"], plugin=None, prune=True)
     removed = [r for r in result["results"] if r["action"] == "remove"]
-    assert sorted(r["agent"] for r in removed) == sorted(A.AGENTS) and all(r["plugin"] == "web" for r in removed)
+    assert sorted(r["agent"] for r in removed) == sorted(AGENTS) and all(r["plugin"] == "web" for r in removed)
     assert sorted(json.load(open(claude))["mcpServers"]) == ["Demo Plugin", "mine"]
     result = converge(home, user, state="absent", agents=None)
     assert [r["action"] for r in result["results"]] == ["remove"] * 7
     assert json.load(open(claude))["mcpServers"] == {"mine": {"command": "x"}}
-    assert json.load(open(A.ledger_path(home)))["entries"] == []
+    assert json.load(open(_files.ledger_path(home)))["entries"] == []
     assert not os.path.lexists(os.path.join(user, ".gemini", "skills", "atk-demo"))
 
 
@@ -344,8 +270,6 @@ def test_missing_plugin_and_bad_options(world):
     with pytest.raises(AtkError):
         converge(home, user, agents=None)
     with pytest.raises(AtkError):
-        converge(home, user, plugins=[{"name": "demo", "bogus": 1}], plugin=None)
-    with pytest.raises(AtkError):
         converge(home, user, scope="project", project=user, agents=["auggie"])
 
 
@@ -357,6 +281,11 @@ def test_project_scope(world, tmp_path):
     assert sorted(os.path.relpath(f, str(project)) for f in result["files"]) == [".codex/config.toml", ".mcp.json", ".vscode/mcp.json"]
     assert all(r["skill"] is None for r in result["results"])
     assert converge(home, user, scope="project", project=str(project), agents=["claude", "codex", "vscode"])["changed"] is False
+    # absent without agents means every agent that has a project scope (Auggie has none)
+    result = converge(home, user, scope="project", project=str(project), state="absent", agents=None)
+    assert sorted((r["agent"], r["action"]) for r in result["results"]) == [
+        ("claude", "remove"), ("codex", "remove"), ("cursor", "none"), ("gemini", "none"), ("opencode", "none"), ("vscode", "remove")]
+    assert converge(home, user, scope="project", project=str(project), state="absent", agents=["auggie"])["results"] == []
 
 
 def test_items_by_url_and_path_like_the_roles_atk_plugins(tmp_path):

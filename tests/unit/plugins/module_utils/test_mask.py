@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.atk.core.plugins.module_utils import _mask
-from ansible_collections.atk.core.plugins.module_utils import _toml_edit
+from ansible_collections.atk.core.plugins.module_utils import _toml
 
 SPEC = {"name": "demo", "env_vars": [
     {"name": "API_KEY", "secret": True},
@@ -31,7 +31,7 @@ def test_what_is_secret():
 
 def test_every_form_is_masked():
     value = 'a"b\\c\u00e9'
-    text = json.dumps({"x": value}) + json.dumps({"x": value}, ensure_ascii=False) + _toml_edit.dumps_value(value) + value
+    text = json.dumps({"x": value}) + json.dumps({"x": value}, ensure_ascii=False) + _toml.dumps_value(value) + value
     masked = _mask.mask(text, [value])
     assert masked.count(_mask.MASK) == 4
     assert "b" not in masked.replace('"x"', "")
