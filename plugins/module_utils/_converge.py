@@ -25,6 +25,7 @@ from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _plan
 from ansible_collections.atk.core.plugins.module_utils import _sources
+from ansible_collections.atk.core.plugins.module_utils._agents import _converge as _agents
 
 
 def _summary(manifest):
@@ -77,9 +78,12 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
 
 def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, config=None, push=False, items=(),
              default_state="present", prune=False, all_plugins=True, registry_url=None, force=False, lifecycle=True,
-             cache_dir=None, drift="repair", lock_timeout=600, check_mode=False, want_diff=False, environ=None):
-    """The home, then its plugins, then the push, under one lock. Returns atk_converge's result."""
+             cache_dir=None, drift="repair", agents_prune=False, agents_secrets="reference", lock_timeout=600,
+             check_mode=False, want_diff=False, environ=None):
+    """The home, its plugins, their agents, then the push, under one lock. Returns atk_converge's result."""
     home = _home.resolve_home(home, environ)
+    wiring = [dict((k, item.get(k)) for k in ("name", "url", "path", "agents", "state"))
+              for item in items if item.get("agents") is not None]
     items = [_desired.normalize_item(item, default_state) for item in items]
     git = _git.Git(run, git_path)
     sources = _sources.Sources(run, cache_dir, registry_url, environ)
@@ -98,6 +102,9 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
                               environ=environ, view=home_run.view, manifest=home_run.manifest,
                               incoming=home_run.incoming)
             result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
+            if wiring or agents_prune:
+                result["agents"] = _wire_agents(home, wiring, agents_prune, agents_secrets, check_mode, want_diff,
+                                                environ, result)
             if push:
                 pushed = _home_repo.push_step(git, home_run.view, check_mode,
                                               pending=check_mode and bool(home_run.commits or step.would_commit()))
@@ -113,6 +120,22 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
     if want_diff:
         result["diff"] = [_home_repo.diff(before, after)] + result["diff"] if home_run.actions else result["diff"]
     return result
+
+
+def _wire_agents(home, wiring, prune, secrets, check_mode, want_diff, environ, result):
+    """The agents step (atk_agent's converge, under the lock this run holds); merged into ``result``."""
+    try:
+        wired = _agents.converge_agents(home=home, plugins=wiring, prune=prune, secrets=secrets, check_mode=check_mode,
+                                        want_diff=want_diff, environ=environ, locked=True)
+    except AtkError as exc:
+        raise AtkError("The agents step failed (the plugins converged): %s" % exc.msg, hint=exc.hint, **exc.details)
+    result["changed"] = result["changed"] or wired["changed"]
+    result["warnings"].extend(wired.pop("warnings"))
+    result["errors"].extend(wired.pop("errors"))
+    if want_diff:
+        result["diff"].extend(wired["diff"])
+    wired.pop("diff", None)
+    return wired
 
 
 class PluginStep(object):

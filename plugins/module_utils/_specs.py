@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _urls
+from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
 
 SOURCES = ["registry", "git", "local"]
 
@@ -57,15 +58,20 @@ ATK_PLUGIN = dict(
     **PLUGIN_RUN
 )
 
+# atk_converge's items: a plugin, and the coding agents it is wired into (roles/atk's atk_plugins items).
+CONVERGE_ITEM = dict(PLUGIN_ITEM, agents=dict(type="list", elements="str", choices=list(_adapters.AGENTS)))
+
 ATK_CONVERGE = dict(
     HOME,
     repo=dict(type="str"),
     update=dict(type="bool"),
     config=dict(type="dict", options=dict(auto_commit=dict(type="bool"), auto_push=dict(type="bool"))),
     push=dict(type="bool", default=False),
-    plugins=dict(type="list", elements="dict", options=PLUGIN_ITEM, default=[]),
+    plugins=dict(type="list", elements="dict", options=CONVERGE_ITEM, default=[]),
     all=dict(type="bool", default=True),
     state=dict(type="str", choices=["present", "latest"], default="present"),
+    agents_prune=dict(type="bool", default=False),
+    agents_secrets=dict(type="str", choices=["reference", "literal"], default="reference"),
     **PLUGIN_RUN
 )
 

@@ -21,6 +21,7 @@ description:
   - B(The plugins.) Converges the manifest (O(all)) and/or O(plugins), exactly as M(atk.core.atk_plugin) does; a
     plugin that left the desired state by any route (removed upstream, or O(prune)) is stopped, uninstalled and
     deleted in the same run; source files edited in place are repaired (or reported, O(drift)).
+  - B(The agents.) Items with C(agents) are wired into those coding agents, as M(atk.core.atk_agent) does.
   - B(The push.) With O(push), the home's commits go to the branch it tracks, never forced.
   - In check mode the plugins are planned against the home as the home step would leave it; a repository not cloned
     yet is cloned to a temporary folder outside the home to preview every plugin of its manifest.
@@ -88,6 +89,22 @@ options:
         description: As O(drift), for this plugin.
         type: str
         choices: [repair, report]
+      agents:
+        description:
+          - Coding agents to wire the plugin's MCP server and SKILL.md into, as M(atk.core.atk_agent) does. Left out,
+            the plugin's wiring is not managed; V([]) unwires it when O(agents_prune) is on.
+        type: list
+        elements: str
+        choices: [claude, codex, gemini, auggie, opencode, cursor, vscode]
+  agents_prune:
+    description: Remove agent wiring atk.core made earlier that no O(plugins) item declares any more.
+    type: bool
+    default: false
+  agents_secrets:
+    description: How secrets reach agent configs - V(reference) (the agent expands an environment reference) or V(literal).
+    type: str
+    choices: [reference, literal]
+    default: reference
   all:
     description: The manifest is desired state too; every plugin of it converges (like C(atk install --all)).
     type: bool
@@ -221,6 +238,10 @@ after:
   description: The manifest's plugins after (predicted in check mode).
   returned: always
   type: dict
+agents:
+  description: What the agents step did, as M(atk.core.atk_agent) returns it (C(results), C(files), C(conflicts)).
+  returned: when an item has C(agents) or O(agents_prune) is on
+  type: dict
 network:
   description: Network contacts of the plugins step (C(contacts), C(urls)); 0 when every pin is in place.
   returned: always
@@ -254,7 +275,8 @@ def main():
             update=params["update"], config=params["config"], push=params["push"], items=params["plugins"],
             default_state=params["state"], prune=params["prune"], all_plugins=params["all"],
             registry_url=params["registry_url"], force=params["force"], lifecycle=params["lifecycle"],
-            cache_dir=params["cache_dir"], drift=params["drift"], lock_timeout=params["lock_timeout"],
+            cache_dir=params["cache_dir"], drift=params["drift"], agents_prune=params["agents_prune"],
+            agents_secrets=params["agents_secrets"], lock_timeout=params["lock_timeout"],
             check_mode=module.check_mode, want_diff=module._diff)
 
     _module.run_module(module, work)

@@ -32,8 +32,10 @@ from ansible_collections.atk.core.plugins.module_utils._agents import _wiring
 
 def converge_agents(home=None, plugin=None, plugins=None, agents=None, state="present", scope="user", project=None,
                     user_home=None, secrets="reference", skills=True, prune=False, force=False, check_mode=False,
-                    want_diff=False, environ=None, lock_timeout=600):
-    """Wire plugins into agents. -> result dict (``results``, ``changed``, ``diff``, ``warnings``, ``errors``)."""
+                    want_diff=False, environ=None, lock_timeout=600, locked=False):
+    """Wire plugins into agents. -> result dict (``results``, ``changed``, ``diff``, ``warnings``, ``errors``).
+
+    ``locked``: the caller holds the home's lock already (atk_converge's one call)."""
     environ = os.environ if environ is None else environ
     if secrets not in _entry.SECRETS:
         raise AtkError("secrets must be reference or literal.")
@@ -58,7 +60,7 @@ def converge_agents(home=None, plugin=None, plugins=None, agents=None, state="pr
         raise AtkError("ATK Home not initialized at %s: %s." % (home, "; ".join(home_errors)),
                        hint="Create it first with atk.core.atk_home (or atk init).")
 
-    with _home.lock(home, timeout=lock_timeout, shared=check_mode):
+    with _home.lock(home, timeout=lock_timeout, shared=check_mode) if not locked else _home.NO_LOCK:
         manifest = _manifest.load_manifest(home) if not home_errors else None
         run = _wiring.Run(ctx, _files.load_ledger(home) if not home_errors else [], force)
         desired_keys = set()

@@ -24,6 +24,7 @@ import yaml
 from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
 from ansible_collections.atk.core.plugins.module_utils._agents import _entry
 from ansible_collections.atk.core.plugins.module_utils._agents import _items
+from ansible_collections.atk.core.plugins.module_utils import _specs
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
 
@@ -249,8 +250,11 @@ def test_one_list_of_agents():
     assert doc["plugins"]["suboptions"]["agents"]["choices"] == agents
     assert role_item["agents"]["choices"] == agents
     assert _items.ITEM_OPTIONS["agents"]["choices"] == agents
-    # the role's atk_plugins items pass through as they are: atk_agent takes every key they may hold
-    assert sorted(role_item) == sorted(doc["plugins"]["suboptions"]) == sorted(_items.ITEM_OPTIONS)
+    assert sorted(doc["plugins"]["suboptions"]) == sorted(_items.ITEM_OPTIONS)
+    # the role's atk_plugins items pass through to atk_converge as they are, agents included
+    converge = _documentation("atk_converge")["options"]["plugins"]["suboptions"]
+    assert converge["agents"]["choices"] == agents
+    assert sorted(role_item) == sorted(converge) == sorted(_specs.CONVERGE_ITEM)
     with open(os.path.join(ROOT, "docs", "agents.md")) as handle:
         guide = handle.read()
     for agent in _adapters.ADAPTERS:
