@@ -59,6 +59,38 @@ def _diffs(home, before, after, plans):
     return diffs
 
 
+def plugin_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_plugin's work from its validated parameters (module and in-process path alike)."""
+    problem = _desired.check_prune(params["prune"], params["all"], params["plugins"] is not None)
+    if problem:
+        raise AtkError(problem)
+    if params["plugins"] is not None:
+        items = params["plugins"]
+    elif params["name"] or params["url"] or params["path"]:
+        items = [dict((key, params[key]) for key in _desired.KEYS)]
+    else:
+        items = []
+    return converge_plugins(
+        run, git_path, params["home"], items, default_state=params["state"], prune=params["prune"],
+        all_plugins=params["all"], registry_url=params["registry_url"], force=params["force"],
+        lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], lock_timeout=params["lock_timeout"],
+        check_mode=check_mode, want_diff=want_diff, environ=environ, drift=params["drift"])
+
+
+def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_converge's work from its validated parameters (module and in-process path alike)."""
+    problem = _desired.check_prune(params["prune"], params["all"], bool(params["plugins"]))
+    if problem:
+        raise AtkError(problem)
+    return converge(
+        run, git_path, home=params["home"], repo=params["repo"], update=params["update"], config=params["config"],
+        push=params["push"], items=params["plugins"], default_state=params["state"], prune=params["prune"],
+        all_plugins=params["all"], registry_url=params["registry_url"], force=params["force"],
+        lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], drift=params["drift"],
+        agents_prune=params["agents_prune"], agents_secrets=params["agents_secrets"],
+        lock_timeout=params["lock_timeout"], check_mode=check_mode, want_diff=want_diff, environ=environ)
+
+
 def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
                      registry_url=None, force=False, lifecycle=True, cache_dir=None,
                      lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair"):

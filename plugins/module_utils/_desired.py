@@ -103,6 +103,15 @@ def _check_source(item, name):
                        hint="Drop version to follow the source's HEAD, or use state=present with the version.")
 
 
+def check_prune(prune, all_plugins, listed):
+    """The combinations of prune and all that contradict themselves, as messages (None: fine)."""
+    if prune and not listed:
+        return "prune needs the whole desired list in plugins."
+    if prune and all_plugins:
+        return "prune and all contradict each other: prune removes what is not listed, all keeps it."
+    return None
+
+
 def find_existing(manifest, item, local_spec=None):
     """The manifest entry a desired item refers to, or None."""
     source = item["source"]

@@ -16,6 +16,9 @@ from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
 
 SOURCES = ["registry", "git", "local"]
 
+# The modules with an action plugin in front: false forces the module path (docs: atk.core.in_process).
+IN_PROCESS = dict(in_process=dict(type="bool"))
+
 # What every module that works on a home takes (docs: the atk.core.home doc fragment).
 HOME = dict(
     home=dict(type="path"),
@@ -55,7 +58,11 @@ ATK_PLUGIN = dict(
     env=dict(type="dict", no_log=True),
     plugins=dict(type="list", elements="dict", options=PLUGIN_ITEM),
     all=dict(type="bool", default=False),
-    **PLUGIN_RUN
+    **dict(PLUGIN_RUN, **IN_PROCESS)
+)
+ATK_PLUGIN_RULES = dict(
+    mutually_exclusive=[("plugins", "name"), ("plugins", "url"), ("plugins", "path"), ("plugins", "version")],
+    required_one_of=[("plugins", "name", "url", "path", "all")],
 )
 
 # atk_converge's items: a plugin, and the coding agents it is wired into (roles/atk's atk_plugins items).
@@ -72,14 +79,5 @@ ATK_CONVERGE = dict(
     state=dict(type="str", choices=["present", "latest"], default="present"),
     agents_prune=dict(type="bool", default=False),
     agents_secrets=dict(type="str", choices=["reference", "literal"], default="reference"),
-    **PLUGIN_RUN
+    **dict(PLUGIN_RUN, **IN_PROCESS)
 )
-
-
-def check_prune(prune, all_plugins, listed):
-    """The combinations of prune and all that contradict themselves, as messages (None: fine)."""
-    if prune and not listed:
-        return "prune needs the whole desired list in plugins."
-    if prune and all_plugins:
-        return "prune and all contradict each other: prune removes what is not listed, all keeps it."
-    return None

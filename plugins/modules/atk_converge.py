@@ -143,7 +143,11 @@ options:
 extends_documentation_fragment:
   - atk.core.attributes
   - atk.core.home
+  - atk.core.in_process
 attributes:
+  action:
+    support: full
+    details: On the local connection the work runs in the controller's process (see O(in_process)).
   check_mode:
     support: full
     details:
@@ -263,23 +267,9 @@ from ansible_collections.atk.core.plugins.module_utils import _specs
 def main():
     module = AnsibleModule(argument_spec=_specs.ATK_CONVERGE, supports_check_mode=True)
     _module.require_libraries(module)
-    params = module.params
-    problem = _specs.check_prune(params["prune"], params["all"], bool(params["plugins"]))
-    if problem:
-        module.fail_json(msg=problem)
-    run = _module.make_runner(module)
-
-    def work():
-        return _converge.converge(
-            run, module.get_bin_path("git", required=True), home=params["home"], repo=params["repo"],
-            update=params["update"], config=params["config"], push=params["push"], items=params["plugins"],
-            default_state=params["state"], prune=params["prune"], all_plugins=params["all"],
-            registry_url=params["registry_url"], force=params["force"], lifecycle=params["lifecycle"],
-            cache_dir=params["cache_dir"], drift=params["drift"], agents_prune=params["agents_prune"],
-            agents_secrets=params["agents_secrets"], lock_timeout=params["lock_timeout"],
-            check_mode=module.check_mode, want_diff=module._diff)
-
-    _module.run_module(module, work)
+    _module.run_module(module, lambda: _converge.converge_task(
+        module.params, _module.make_runner(module), module.get_bin_path("git", required=True), module.check_mode,
+        module._diff))
 
 
 if __name__ == "__main__":

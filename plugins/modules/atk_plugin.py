@@ -141,7 +141,11 @@ options:
 extends_documentation_fragment:
   - atk.core.attributes
   - atk.core.home
+  - atk.core.in_process
 attributes:
+  action:
+    support: full
+    details: On the local connection the work runs in the controller's process (see O(in_process)).
   check_mode:
     support: full
     details:
@@ -300,35 +304,11 @@ from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=_specs.ATK_PLUGIN,
-        mutually_exclusive=[("plugins", "name"), ("plugins", "url"), ("plugins", "path"), ("plugins", "version")],
-        required_one_of=[("plugins", "name", "url", "path", "all")],
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=_specs.ATK_PLUGIN, supports_check_mode=True, **_specs.ATK_PLUGIN_RULES)
     _module.require_libraries(module)
-    params = module.params
-    problem = _specs.check_prune(params["prune"], params["all"], params["plugins"] is not None)
-    if problem:
-        module.fail_json(msg=problem)
-    if params["plugins"] is not None:
-        items = params["plugins"]
-    elif params["name"] or params["url"] or params["path"]:
-        items = [{key: params[key] for key in _specs.PLUGIN_ITEM}]
-    else:
-        items = []
-    run = _module.make_runner(module)
-
-    def work():
-        result = _converge.converge_plugins(
-            run=run, git_path=module.get_bin_path("git", required=True), home=params["home"], items=items,
-            default_state=params["state"], prune=params["prune"], all_plugins=params["all"], registry_url=params["registry_url"],
-            force=params["force"], lifecycle=params["lifecycle"], cache_dir=params["cache_dir"],
-            lock_timeout=params["lock_timeout"], check_mode=module.check_mode, want_diff=module._diff,
-            drift=params["drift"])
-        return result
-
-    _module.run_module(module, work)
+    _module.run_module(module, lambda: _converge.plugin_task(
+        module.params, _module.make_runner(module), module.get_bin_path("git", required=True), module.check_mode,
+        module._diff))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ does it, that the run after changes nothing, and that the real atk 0.4.0 reads t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,23 @@ def test_a_missing_required_variable_fails_alike_in_check_mode_and_for_real(team
     assert 'ntn-secret' not in res.describe() and 'ghp-secret' not in res.describe()
     res, again = converge(ansible, plugins=items)
     assert again['changed'] is False
+
+
+@pytest.mark.parametrize('switch, module_path', [(None, False), ('false', True)])
+def test_the_path_taken_on_the_local_connection(switch, module_path, ansible, isolated_env, tmp_path):
+    """Local connection: the converge runs in Ansible's worker process; atk_core_in_process=false (or an SSH
+    host, become, ...) takes the module path. A lifecycle command tells which process ran it."""
+    source = tmp_path / 'src' / 'probe'
+    source.mkdir(parents=True)
+    (source / 'plugin.yaml').write_text(yaml.safe_dump({
+        'schema_version': '2026-01-23', 'name': 'probe', 'description': 'which process runs the converge',
+        'lifecycle': {'install': 'tr "\\0" " " < /proc/$PPID/cmdline > "$PROBE_OUT"', 'uninstall': 'true'}}))
+    out = tmp_path / 'parent.txt'
+    extra = {'atk_core_in_process': switch} if switch is not None else None
+    res = ansible.run_tasks([{'name': 'converge', 'atk.core.atk_converge': {'plugins': [{'path': str(source)}],
+                                                                            'all': False}}],
+                            extra_vars=extra, env={'PROBE_OUT': str(out)})
+    assert res.rc == 0, res.describe()
+    if os.environ.get('ATK_CORE_EXECUTION') == 'module':
+        module_path = True
+    assert ('AnsiballZ_atk_converge' in out.read_text()) is module_path, out.read_text()

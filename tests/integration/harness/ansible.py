@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import json
 import subprocess
 from dataclasses import dataclass, field
@@ -91,6 +92,15 @@ def parse_output(stdout: str) -> Optional[Dict[str, Any]]:
             except ValueError:
                 continue
     return None
+
+
+def execution_args() -> List[str]:
+    """``$ATK_CORE_EXECUTION=module``: every run takes the module path (``-e atk_core_in_process=false``), so the
+    acceptance suites prove both paths; unset, modules on the local connection run in-process (the default)."""
+    mode = os.environ.get('ATK_CORE_EXECUTION', '')
+    if mode not in ('', 'in-process', 'module'):
+        raise ValueError('ATK_CORE_EXECUTION must be in-process or module, not %r' % mode)
+    return ['-e', 'atk_core_in_process=false'] if mode == 'module' else []
 
 
 class AnsibleRunner:
@@ -187,6 +197,7 @@ class AnsibleRunner:
             argv += ['--limit', limit]
         if tags:
             argv += ['--tags', tags]
+        argv += execution_args()
         argv += list(extra_args) + [str(playbook_path)]
 
         proc = subprocess.run(argv, cwd=str(cwd or run_dir), env=self.environ(env), text=True, stdin=subprocess.DEVNULL,
@@ -230,6 +241,7 @@ class AnsibleRunner:
             argv += ['-C', checkout]
         if inventory:
             argv += ['-i', inventory]
+        argv += execution_args()
         argv += list(extra_args) + [playbook]
         proc = subprocess.run(argv, cwd=str(cwd or self.env.work), env=self.environ(env), text=True, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout or self.timeout, check=False)
