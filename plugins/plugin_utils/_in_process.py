@@ -9,8 +9,8 @@ without become, not async, and the controller's Python has PyYAML and jsonschema
 in front of the module does the work right here with the same code: the module's argument spec
 (validated with ``ansible.module_utils.common.arg_spec``, as AnsibleModule does), the same
 module_utils function, check mode, diff, warnings, and ``no_log`` values removed from the result.
-Anything else (an SSH host, become, delegate_to another host, a missing library, or the task
-option ``in_process: false``) takes the normal module path.
+Anything else (an SSH host, become, delegate_to another host, an ``ansible_python_interpreter``
+other than the controller's, a missing library, or ``in_process: false``) takes the module path.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -92,6 +93,11 @@ class InProcessAction(ActionBase):
             return "the task is async"
         if not HAS_LIBRARIES:
             return "the controller's Python lacks PyYAML or jsonschema"
+        interpreter = (task_vars or {}).get("ansible_python_interpreter")
+        if interpreter:
+            interpreter = self._templar.template(interpreter)
+            if os.path.abspath(os.path.expanduser(str(interpreter))) != os.path.abspath(sys.executable):
+                return "the host's ansible_python_interpreter is another Python"
         return None
 
     def run(self, tmp=None, task_vars=None):

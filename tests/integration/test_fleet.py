@@ -139,7 +139,7 @@ def test_fleet_sync_idempotence_status_and_upgrade_preview(tmp_path, fleet, worl
 
     first = ansible.run(Path('atk.core.sync'), inventory=inventory, env=fleet.ansible_env())
     assert first.rc == 0, first.describe()
-    converges = per_host(first, 'atk.core.atk_plugin')
+    converges = per_host(first, 'atk.core.atk_converge')
     assert sorted(converges) == names
     for host in fleet.hosts:
         assert len(converges[host.name]) == 1  # one module call converges every plugin
@@ -160,7 +160,7 @@ def test_fleet_sync_idempotence_status_and_upgrade_preview(tmp_path, fleet, worl
     assert second.rc == 0, second.describe()
     assert {h: second.stats[h]['changed'] for h in names} == {h: 0 for h in names}, second.stats
     for host in fleet.hosts:
-        assert per_host(second, 'atk.core.atk_plugin')[host.name][0]['result']['network']['contacts'] == 0
+        assert per_host(second, 'atk.core.atk_converge')[host.name][0]['result']['network']['contacts'] == 0
 
     for host in fleet.hosts:
         status = host.run([str(atk_bin()), 'status'])
@@ -175,7 +175,7 @@ def test_fleet_sync_idempotence_status_and_upgrade_preview(tmp_path, fleet, worl
     preview = ansible.run(Path('atk.core.upgrade'), inventory=inventory, check=True, diff=True, extra_vars={'atk_hosts': 'fleet'},
                           env=fleet.ansible_env())
     assert preview.rc == 0, preview.describe()
-    converges = per_host(preview, 'atk.core.atk_plugin')
+    converges = per_host(preview, 'atk.core.atk_converge')
     assert sorted(converges) == names
     for host in fleet.hosts:
         result = converges[host.name][0]['result']
@@ -188,3 +188,106 @@ def test_fleet_sync_idempotence_status_and_upgrade_preview(tmp_path, fleet, worl
         report = preview.task('atk.core.atk : Report the plugins that changed', host=host.name)
         assert report['msg'] == 'Would change 1 plugin(s): fetch (upgrade)'
         assert host_files(host.atk_home) == before[host.name], host.name
+
+
+FLEET_PLAY = '''- name: Sync ATK homes across a fleet (markers for the lifecycle stubs)
+  hosts: fleet
+  gather_facts: false
+  environment:
+    ATK_TEST_MARKERS: /root/markers
+  roles:
+    - role: atk.core.atk
+'''
+
+
+def test_the_fleet_follows_the_team_repository_as_it_moves(tmp_path, fleet, git_daemon_factory, registry_factory,
+                                                           isolated_env: IsolatedEnv, collection_path):
+    """Issue: fleet homes on a shared repository. Hosts add through inventory; upstream adds; hosts sync;
+    upstream removes; hosts sync (the uninstall ran, the folder is gone); a host's hand commit survives a
+    later upstream change. Check mode predicts each sync; every home stays one atk reads as its own."""
+    daemon = git_daemon_factory(listen=['127.0.0.1'] + fleet.gateways)
+    registry = registry_factory(fixture_plugins(PLUGINS + ['exa', 'gitlab', 'codanna']), daemon=daemon, use=False)
+    admin_env = IsolatedEnv(tmp_path / 'admin')
+    admin_env.use_registry(registry)
+    admin = AtkPeer(admin_env)
+    admin.init()
+    for plugin in PLUGINS:
+        admin.add(plugin, answers=['', ''])
+    bare = daemon.base_path / 'homes' / 'team.git'
+    git('clone', '-q', '--bare', str(admin_env.atk_home), str(bare))
+    for key, value in SERVE_CONFIG.items():
+        git('config', key, value, cwd=bare)
+    admin.git('remote', 'add', 'origin', str(bare))
+    for host in fleet.hosts:
+        host.git_config('url.%s.insteadOf' % registry.url_for(host.gateway), REGISTRY_URL)
+        host.git_config('url.%s.insteadOf' % daemon.url('homes/team.git', host=host.gateway), HOME_REPO_URL)
+    inventory = inventory_dir(tmp_path, fleet)
+    group_vars = inventory / 'group_vars' / 'all.yml'
+    data = yaml.safe_load(group_vars.read_text())
+    data['atk_plugins'].append({'name': 'exa', 'env': {'EXA_API_KEY': 'exa-{{ inventory_hostname }}'}})
+    group_vars.write_text(yaml.safe_dump(data, sort_keys=False))
+    playbook = tmp_path / 'sync.yml'
+    playbook.write_text(FLEET_PLAY)
+    ansible = AnsibleRunner(isolated_env, collections_path=collection_path)
+    names = [h.name for h in fleet.hosts]
+
+    def sync(check=False):
+        result = ansible.run(playbook, inventory=inventory, env=fleet.ansible_env(), check=check, diff=check)
+        assert result.rc == 0, result.describe()
+        return dict((host, entries[0]['result']) for host, entries in per_host(result, 'atk.core.atk_converge').items())
+
+    def plugins_of(host):
+        return [p['directory'] for p in yaml.safe_load((host.atk_home / 'manifest.yaml').read_text())['plugins']]
+
+    def predicted_then_done(label):
+        preview = sync(check=True)
+        done = sync()
+        for name in names:
+            shape = [sorted((a['plugin'], a['action']) for a in r['actions']) for r in (preview[name], done[name])]
+            assert shape[0] == shape[1], (label, name, shape)
+            assert [a['action'] for a in preview[name]['home_actions']] == [a['action'] for a in done[name]['home_actions']]
+        again = sync()
+        assert all(again[name]['changed'] is False for name in names), (label, again)
+        return done
+
+    # 1. hosts add exa through inventory: a local commit on every host
+    done = predicted_then_done('inventory add')
+    for host in fleet.hosts:
+        assert plugins_of(host) == PLUGINS + ['exa']
+        assert "Add plugin 'exa'" in git('log', '-1', '--format=%s', cwd=host.atk_home).stdout
+        assert (host.root_home / 'markers' / 'serena.installed').is_file()
+
+    # 2. the team adds gitlab upstream: every host takes it, exa stays on top (no "Cannot fast-forward")
+    admin.add('gitlab', answers=[''])
+    assert admin.git('push', '-q', 'origin', 'HEAD').returncode == 0
+    done = predicted_then_done('upstream add')
+    for host in fleet.hosts:
+        assert plugins_of(host) == PLUGINS + ['gitlab', 'exa'], plugins_of(host)
+        assert [a['action'] for a in done[host.name]['home_actions']] == ['update']
+
+    # 3. the team removes serena: stopped, uninstalled and deleted on every host in the same run
+    admin.remove('serena')
+    assert admin.git('push', '-q', 'origin', 'HEAD').returncode == 0
+    done = predicted_then_done('upstream removal')
+    for host in fleet.hosts:
+        assert ('serena', 'remove') in [(a['plugin'], a['action']) for a in done[host.name]['actions']]
+        assert not (host.atk_home / 'plugins' / 'serena').exists()
+        assert not (host.root_home / 'markers' / 'serena.installed').exists()   # its uninstall ran
+        assert 'serena' not in plugins_of(host)
+
+    # 4. a person adds codanna by hand on h1; then upstream moves fetch's pin: h1 keeps codanna
+    h1 = fleet.hosts[0]
+    proc = h1.run([str(atk_bin()), 'add', 'codanna', '-y'], env={'ATK_TEST_MARKERS': str(h1.root_home / 'markers')})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    registry.update_plugin('fetch', {'SKILL.md': '# fetch, a newer registry commit\n'})
+    admin.run('upgrade', 'fetch', input='\n', check=True)
+    assert admin.git('push', '-q', 'origin', 'HEAD').returncode == 0
+    done = predicted_then_done('upstream pin move after a hand commit')
+    for host in fleet.hosts:
+        pins = dict((p['directory'], p['source']['ref']) for p in yaml.safe_load((host.atk_home / 'manifest.yaml').read_text())['plugins'])
+        assert pins['fetch'] == registry.head()
+        expected = ['fetch', 'git-local', 'gitlab', 'exa'] + (['codanna'] if host is h1 else [])
+        assert plugins_of(host) == expected, (host.name, plugins_of(host))
+        status = host.run([str(atk_bin()), 'status'])
+        assert status.returncode == 0 and 'invalid' not in status.stdout.lower(), status.stdout
+        assert 'Working dir: clean' in status.stdout, status.stdout

@@ -85,7 +85,7 @@ def vault_string(ansible: AnsibleRunner, password_file, name: str, value: str) -
 
 
 def converges(result):
-    return [r for r in result.results if r['action'] == 'atk.core.atk_plugin' and r['status'] != 'skipped']
+    return [r for r in result.results if r['action'] == 'atk.core.atk_converge' and r['status'] != 'skipped']
 
 
 def test_ansible_pull_converges_then_changes_nothing_then_follows_a_commit(

@@ -53,7 +53,8 @@ def module_calls(result, action):
 
 
 def assert_one_converge(result):
-    calls = module_calls(result, 'atk.core.atk_plugin')
+    """The role's one module call (the home, every plugin, the push) and its result."""
+    calls = module_calls(result, 'atk.core.atk_converge')
     assert len(calls) == 1, [(c['task'], c['status']) for c in calls]
     return calls[0]['result']
 
@@ -131,7 +132,6 @@ def test_manifest_driven_bootstrap_installs_pins_repairs_drift_and_follows_the_r
     assert first.rc == 0, first.describe()
     converge = assert_one_converge(first)
     assert sorted(converge['changed_plugins']) == ['fetch', 'serena']
-    assert len(module_calls(first, 'atk.core.atk_home')) == 1
     home = isolated_env.atk_home
     assert manifest_refs(home) == pins
     for plugin in ('fetch', 'serena'):
@@ -155,8 +155,7 @@ def test_manifest_driven_bootstrap_installs_pins_repairs_drift_and_follows_the_r
     assert second.rc == 0, second.describe()
     converge = assert_one_converge(second)
     assert {p['plugin']: p['action'] for p in converge['plugins']} == {'fetch': 'resync', 'serena': 'resync', 'git-local': 'resync'}
-    home_result = module_calls(second, 'atk.core.atk_home')[0]['result']
-    assert [a['action'] for a in home_result['actions']] == ['update']
+    assert [a['action'] for a in converge['home_actions']] == ['update']
     assert manifest_refs(home) == new_pins
     for plugin, ref in new_pins.items():
         assert disk_ref(home, plugin) == ref
@@ -237,11 +236,10 @@ def test_inventory_driven_with_vault_env_and_prune(small_registry, ansible: Ansi
     assert not (isolated_env.atk_home / 'plugins' / 'serena').exists()
     assert isolated_env.calls('serena', 'uninstall') and isolated_env.installed('serena') is None
 
-    # Only the plugins (the home task is tagged atk_install): still converges, nothing to change.
+    # With the atk_configure tag only: the one call still converges, nothing to change.
     third = bootstrap(ansible, extra_args=vault_args, tags='atk_configure')
     assert third.rc == 0, third.describe()
     assert third.changed() == 0
-    assert module_calls(third, 'atk.core.atk_home') == []
     assert assert_one_converge(third)['network']['contacts'] == 0
     assert dotenv_values(env_file)['USER_AGENT'] == SECRET
     status = atk_peer.run('status', check=True).stdout
@@ -266,10 +264,9 @@ def test_check_mode_on_a_fresh_machine_reports_everything_and_writes_nothing(
     before = snapshot(isolated_env.home)
     result = bootstrap(ansible, check=True, diff=True, extra_vars={'atk_plugins': [{'name': p} for p in PLUGINS]})
     assert result.rc == 0, result.describe()
-    home_result = module_calls(result, 'atk.core.atk_home')[0]['result']
-    assert [a['action'] for a in home_result['actions']] == ['init']
-    assert home_result['changed'] is True and home_result['before']['exists'] is False
     converge = assert_one_converge(result)
+    assert [a['action'] for a in converge['home_actions']] == ['init']
+    assert converge['home_before']['exists'] is False
     assert converge['changed'] is True
     assert [(a['plugin'], a['action']) for a in converge['actions']] == [(p, 'add') for p in PLUGINS]
     assert [p['directory'] for p in converge['after']['plugins']] == PLUGINS
@@ -282,15 +279,21 @@ def test_check_mode_on_a_fresh_machine_reports_everything_and_writes_nothing(
     assert all(k.startswith(('.cache', '.ansible')) for k in new), new
 
 
-def test_check_mode_with_a_home_repository_reports_the_clone_and_writes_nothing(
+def test_check_mode_with_a_home_repository_previews_every_plugin_and_writes_nothing(
         home_repo, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
-    _laptop, url = home_repo
+    laptop, url = home_repo
     result = bootstrap(ansible, check=True, extra_vars={'atk_home_repo': url})
     assert result.rc == 0, result.describe()
-    home_result = module_calls(result, 'atk.core.atk_home')[0]['result']
-    assert [a['action'] for a in home_result['actions']][0] == 'clone'
-    assert_one_converge(result)
+    converge = assert_one_converge(result)
+    assert [a['action'] for a in converge['home_actions']] == ['clone']
+    pins = manifest_refs(laptop.home)
+    assert {a['plugin']: (a['action'], a['after']['ref']) for a in converge['actions']} == {
+        d: ('resync', ref) for d, ref in pins.items()}
     assert not isolated_env.atk_home.exists()
+    real = bootstrap(ansible, extra_vars={'atk_home_repo': url})
+    assert real.rc == 0, real.describe()
+    assert [(a['plugin'], a['action']) for a in assert_one_converge(real)['actions']] == \
+        [(a['plugin'], a['action']) for a in converge['actions']]
 
 
 def test_missing_python_library_stops_with_the_module_message(tmp_path, small_registry, ansible: AnsibleRunner):
@@ -303,7 +306,7 @@ def test_missing_python_library_stops_with_the_module_message(tmp_path, small_re
     failed = result.failed()
     assert [f['task'] for f in failed][-1] == 'atk.core.atk : Stop here unless git or a Python library was missing', result.describe()
     assert 'Failed to import the required Python library (PyYAML)' in failed[-1]['result']['msg']
-    assert module_calls(result, 'atk.core.atk_plugin') == []
+    assert len(module_calls(result, 'atk.core.atk_converge')) == 1   # the failed first attempt, not retried
     assert not [r for r in result.results if r['task'].endswith('Install what the atk.core modules need on the host')]
 
 
