@@ -528,3 +528,20 @@ def test_predict_matches_describe_after_the_real_run(env):
     after = R.describe(home, G.Git())
     for key in ("path", "exists", "valid", "errors", "config", "plugins", "remote_url"):
         assert predicted[key] == after[key], key
+
+
+def test_push_is_never_forced_and_a_refused_push_says_why(env):
+    origin = make_home(env / "origin")
+    bare = bare_of(origin, env / "remote.git")
+    R.converge_home(str(env / "home"), G.Git(), repo=str(bare))
+    home = env / "home"
+    commit_file(home, "notes.txt", "mine")
+    commit_file(origin, "other.txt", "theirs")   # upstream moves meanwhile
+    git(origin, "push", "-q")
+    before = git(bare, "rev-parse", "HEAD").strip()
+    with pytest.raises(AtkError) as info:
+        R.push_step(G.Git(), str(home), check_mode=False)
+    assert info.value.msg.startswith("Pushing the home to origin/%s was refused" % branch_of(home))
+    assert "run again" in info.value.hint
+    assert git(bare, "rev-parse", "HEAD").strip() == before   # the shared history is untouched
+    assert R.push_step(G.Git(), str(home), check_mode=True)[0][0]["action"] == "push"
