@@ -74,7 +74,7 @@ def plugin_task(params, run, git_path, check_mode, want_diff, environ=None):
         run, git_path, params["home"], items, default_state=params["state"], prune=params["prune"],
         all_plugins=params["all"], registry_url=params["registry_url"], force=params["force"],
         lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], lock_timeout=params["lock_timeout"],
-        check_mode=check_mode, want_diff=want_diff, environ=environ, drift=params["drift"])
+        check_mode=check_mode, want_diff=want_diff, environ=environ, drift=params["drift"], details=params["details"])
 
 
 def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
@@ -88,12 +88,13 @@ def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
         all_plugins=params["all"], registry_url=params["registry_url"], force=params["force"],
         lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], drift=params["drift"],
         agents_prune=params["agents_prune"], agents_secrets=params["agents_secrets"],
-        lock_timeout=params["lock_timeout"], check_mode=check_mode, want_diff=want_diff, environ=environ)
+        lock_timeout=params["lock_timeout"], check_mode=check_mode, want_diff=want_diff, environ=environ,
+        details=params["details"])
 
 
 def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
                      registry_url=None, force=False, lifecycle=True, cache_dir=None,
-                     lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair"):
+                     lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair", details="auto"):
     """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``)."""
     home = _home.resolve_home(home, environ)
     items = [_desired.normalize_item(item, default_state) for item in items]
@@ -102,7 +103,7 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
     with _home.lock(home, timeout=lock_timeout, shared=check_mode):
         warnings = _git.clear_stale_locks(home, lock_timeout, check_mode) if exists else []
         step = PluginStep(home, _git.Git(run, git_path), sources, lifecycle=lifecycle, force=force, drift=drift,
-                          check_mode=check_mode, environ=environ)
+                          check_mode=check_mode, environ=environ, details=details)
         result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
     result["warnings"] = warnings + result["warnings"]
     return result
@@ -111,7 +112,7 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
 def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, config=None, push=False, items=(),
              default_state="present", prune=False, all_plugins=True, registry_url=None, force=False, lifecycle=True,
              cache_dir=None, drift="repair", agents_prune=False, agents_secrets="reference", lock_timeout=600,
-             check_mode=False, want_diff=False, environ=None):
+             check_mode=False, want_diff=False, environ=None, details="auto"):
     """The home, its plugins, their agents, then the push, under one lock. Returns atk_converge's result."""
     home = _home.resolve_home(home, environ)
     wiring = [dict((k, item.get(k)) for k in ("name", "url", "path", "agents", "state"))
@@ -132,7 +133,7 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
             exists = os.path.isdir(os.path.join(home_run.view, ".git"))
             step = PluginStep(home, git, sources, lifecycle=lifecycle, force=force, drift=drift, check_mode=check_mode,
                               environ=environ, view=home_run.view, manifest=home_run.manifest,
-                              incoming=home_run.incoming)
+                              incoming=home_run.incoming, details=details)
             result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
             if wiring or agents_prune:
                 result["agents"] = _wire_agents(home, wiring, agents_prune, agents_secrets, check_mode, want_diff,
@@ -175,7 +176,7 @@ class PluginStep(object):
     as the home step leaves it (see _home_repo.HomeRun), for check mode."""
 
     def __init__(self, home, git, sources, lifecycle=True, force=False, drift="repair", check_mode=False,
-                 environ=None, view=None, manifest=None, incoming=()):
+                 environ=None, view=None, manifest=None, incoming=(), details="auto"):
         self.home = home
         self.git = git
         self.sources = sources
@@ -189,6 +190,7 @@ class PluginStep(object):
         self.incoming = set(incoming or ())
         self.plans = []
         self.auto_commit = True
+        self.details = details
 
     def would_commit(self):
         """Whether the real run would make a commit (for the push check mode predicts)."""
@@ -241,18 +243,28 @@ class PluginStep(object):
             _fs.remove_tree(stage_root)
             if exists and not check_mode:
                 _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
-        return _result(home, plans, before, after, self.sources, warnings, want_diff)
+        return _result(home, plans, before, after, self.sources, warnings, want_diff, self.details)
 
 
-def _result(home, plans, before, after, sources, warnings, want_diff):
+# With more plugins than this, ``details=auto`` lists only the plugins that changed, drifted or failed.
+DETAILS_LIMIT = 100
+
+
+def _result(home, plans, before, after, sources, warnings, want_diff, details="auto"):
     results = [plan.result() for plan in plans]
+    counts = {"plugins": len(results), "changed": sum(1 for r in results if r["changed"])}
+    counts["unchanged"] = counts["plugins"] - counts["changed"]
     warnings = list(warnings) + sources.warnings()
     for plan in plans:
         warnings.extend("%s: %s" % (plan.directory or plan.item.get("name"), w) for w in plan.warnings)
+    listed = results
+    if details == "changed" or (details == "auto" and len(results) > DETAILS_LIMIT):
+        listed = [r for r in results if r["changed"] or r["errors"] or r["drift"] or r["warnings"]]
     result = {
         "changed": any(plan.changed for plan in plans),
         "home": home,
-        "plugins": results,
+        "plugins": listed,
+        "counts": counts,
         "actions": [r for r in results if r["action"] != "none"],
         "changed_plugins": [r["plugin"] for r in results if r["changed"]],
         "unchanged_plugins": [r["plugin"] for r in results if not r["changed"]],

@@ -87,12 +87,28 @@ def manifest_path(home):
     return os.path.join(home, FILENAME)
 
 
+# path -> ((device, inode, size, mtime_ns), manifest): one run reads and validates a manifest once,
+# whatever the number of steps that look at it (the home, the plugins, the agents, the report).
+_LOADED = {}
+
+
 def load_manifest(home):
     path = manifest_path(home)
+    try:
+        info = os.stat(path)
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    except OSError:
+        key = None
+    cached = _LOADED.get(path)
+    if key is not None and cached is not None and cached[0] == key:
+        return copy.deepcopy(cached[1])
     text = _fs.read_text(path)
     if text is None:
         raise AtkError("manifest.yaml not found at %s" % path, hint="Initialise the home with atk.core.atk_home first.")
-    return parse_manifest(text, path)
+    manifest = parse_manifest(text, path)
+    if key is not None:
+        _LOADED[path] = (key, copy.deepcopy(manifest))
+    return manifest
 
 
 def save_manifest(home, manifest):

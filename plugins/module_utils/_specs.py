@@ -45,6 +45,7 @@ PLUGIN_RUN = dict(
     lifecycle=dict(type="bool", default=True),
     drift=dict(type="str", choices=list(_desired.DRIFT), default="repair"),
     cache_dir=dict(type="path"),
+    details=dict(type="str", choices=["auto", "all", "changed"], default="auto"),
 )
 
 ATK_PLUGIN = dict(

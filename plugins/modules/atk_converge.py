@@ -137,6 +137,14 @@ options:
     type: str
     choices: [repair, report]
     default: repair
+  details:
+    description:
+      - How much of RV(plugins) to return. V(all) lists every plugin considered; V(changed) only those that changed
+        (or would), drifted, warned or failed; V(auto) is V(all) up to 100 plugins and V(changed) beyond.
+        RV(counts) and RV(unchanged_plugins) always cover them all.
+    type: str
+    choices: [auto, all, changed]
+    default: auto
   cache_dir:
     description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core).
     type: path
@@ -195,6 +203,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+counts:
+  description: How many plugins were considered (C(plugins)), changed (C(changed)) and left as they were (C(unchanged)).
+  returned: always
+  type: dict
+  sample: {"plugins": 20, "changed": 1, "unchanged": 19}
 home:
   description: The home's absolute path.
   returned: always
@@ -215,7 +228,7 @@ home_after:
   returned: always
   type: dict
 plugins:
-  description: One entry per plugin considered, as M(atk.core.atk_plugin) returns them.
+  description: One entry per plugin considered, as M(atk.core.atk_plugin) returns them (all of them, or only the changed ones, see O(details)).
   returned: always
   type: list
   elements: dict

@@ -135,6 +135,14 @@ options:
     description: Run the plugins' install, stop and uninstall commands. V(false) only manages files.
     type: bool
     default: true
+  details:
+    description:
+      - How much of RV(plugins) to return. V(all) lists every plugin considered; V(changed) only those that changed
+        (or would), drifted, warned or failed; V(auto) is V(all) up to 100 plugins and V(changed) beyond.
+        RV(counts) and RV(unchanged_plugins) always cover them all.
+    type: str
+    choices: [auto, all, changed]
+    default: auto
   cache_dir:
     description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core), else C(~/.cache/atk-core).
     type: path
@@ -209,8 +217,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+counts:
+  description: How many plugins were considered (C(plugins)), changed (C(changed)) and left as they were (C(unchanged)).
+  returned: always
+  type: dict
+  sample: {"plugins": 20, "changed": 1, "unchanged": 19}
 plugins:
-  description: One entry per plugin considered, in order.
+  description: One entry per plugin considered, in order (all of them, or only the changed ones, see O(details)).
   returned: always
   type: list
   elements: dict
