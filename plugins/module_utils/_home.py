@@ -95,6 +95,7 @@ class _NoLock(object):
 
 NO_LOCK = _NoLock()   # for a caller that already holds the lock
 
+
 def lock(home, timeout=600, shared=False):
     """The lock that serialises atk.core runs on ``home`` (shared for check mode).
 

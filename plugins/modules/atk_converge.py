@@ -174,7 +174,6 @@ seealso:
   - module: atk.core.atk_home
   - module: atk.core.atk_plugin
   - module: atk.core.atk_agent
-  - role: atk.core.atk
 notes:
   - A failure names the step - the home step (clone, update) fails before any plugin is touched; plugins whose
     install fails or is blocked by unset required variables leave every other plugin converged.

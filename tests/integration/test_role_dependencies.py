@@ -130,7 +130,8 @@ def test_a_fresh_virtualenv_gets_jsonschema_from_its_own_pip_and_the_converge_su
     first = ansible.run(Path('atk.core.bootstrap'), inventory=localhost(python), extra_vars={'atk_plugins': [{'name': 'fetch'}]})
     assert first.rc == 0, first.describe()
     # The first module call found jsonschema missing; the rescue installed it, the retry converged.
-    assert 'Failed to import the required Python library (jsonschema)' in first.tasks('atk.core.atk : Converge the ATK home, its plugins and their agents')[0]['result']['msg']
+    converge_task = 'atk.core.atk : Converge the ATK home, its plugins and their agents'
+    assert 'Failed to import the required Python library (jsonschema)' in first.tasks(converge_task)[0]['result']['msg']
     pip = ran(first, PIP_TASK)
     assert len(pip) == 1 and pip[0]['status'] == 'ok', first.describe()
     argv = pip[0]['result']['cmd']
