@@ -24,6 +24,7 @@ from ansible_collections.atk.core.plugins.module_utils import _home_repo
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _plan
+from ansible_collections.atk.core.plugins.module_utils import _plan_diff
 from ansible_collections.atk.core.plugins.module_utils import _sources
 from ansible_collections.atk.core.plugins.module_utils._agents import _converge as _agents
 
@@ -33,7 +34,7 @@ def _summary(manifest):
                          "ref": e["source"]["ref"]} for e in manifest["plugins"]]}
 
 
-def _diffs(home, before, after, plans):
+def _diffs(home, before, after, plans, contents=None):
     diffs = [{"before_header": os.path.join(home, _manifest.FILENAME), "after_header": os.path.join(home, _manifest.FILENAME),
               "before": _manifest.dump_manifest(before), "after": _manifest.dump_manifest(after)}]
     for plan in plans:
@@ -52,10 +53,13 @@ def _diffs(home, before, after, plans):
             for key in plan.env[1] + plan.env[2]:
                 lines_after.append(".env: %s=<hidden>%s\n" % (key, "  (changed)" if key in plan.env[2] else ""))
         label = "plugins/%s" % plan.directory
+        first, rest = (contents or {}).get(plan.directory) or ([], [])
+        diffs.extend(first)
         diffs.append({
             "before_header": "%s @ %s" % (label, plan.before_ref or "(not installed)") if plan.action != "add" else label + " (absent)",
             "after_header": "%s (removed)" % label if plan.action == "remove" else "%s @ %s" % (label, plan.target_ref or plan.before_ref or "local"),
             "before": "".join(lines_before), "after": "".join(lines_after)})
+        diffs.extend(rest)
     return diffs
 
 
@@ -225,6 +229,8 @@ class PluginStep(object):
             self.plans = plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent"
                                                else None)
             before = planner.manifest
+            contents = dict((plan.directory, _plan_diff.plugin_diffs(self.view, plan, self.environ))
+                            for plan in plans if want_diff and plan.staged)
             self.auto_commit = before["config"]["auto_commit"]
             after = _plan.manifest_after(before, plans)
             if check_mode:
@@ -243,14 +249,14 @@ class PluginStep(object):
             _fs.remove_tree(stage_root)
             if exists and not check_mode:
                 _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
-        return _result(home, plans, before, after, self.sources, warnings, want_diff, self.details)
+        return _result(home, plans, before, after, self.sources, warnings, want_diff, self.details, contents)
 
 
 # With more plugins than this, ``details=auto`` lists only the plugins that changed, drifted or failed.
 DETAILS_LIMIT = 100
 
 
-def _result(home, plans, before, after, sources, warnings, want_diff, details="auto"):
+def _result(home, plans, before, after, sources, warnings, want_diff, details="auto", contents=None):
     results = [plan.result() for plan in plans]
     counts = {"plugins": len(results), "changed": sum(1 for r in results if r["changed"])}
     counts["unchanged"] = counts["plugins"] - counts["changed"]
@@ -275,5 +281,5 @@ def _result(home, plans, before, after, sources, warnings, want_diff, details="a
         "errors": [e for plan in plans for e in plan.errors],
     }
     if want_diff:
-        result["diff"] = _diffs(home, before, after, plans)
+        result["diff"] = _diffs(home, before, after, plans, contents)
     return result

@@ -163,7 +163,13 @@ attributes:
         folder, upstream changes are fetched to one, and plugin files to the download cache.
   diff_mode:
     support: full
-    details: The home's before and after, manifest.yaml before and after, and per plugin the files that change.
+    details:
+      - The home's before and after, manifest.yaml before and after, and per plugin the files that change.
+      - Per plugin whose files move, what will run first (a summary, the C(lifecycle) and C(mcp) commands of
+        plugin.yaml before and after, the changed scripts those commands name, compose files), then a unified diff
+        of every other changed text file between the installed files and the new ones. Binary and large files are
+        one line (size, sha256). C(.env) values never appear (C(KEY=<hidden>)); secret values found in plugin files
+        are masked.
   idempotent:
     support: full
 requirements:
@@ -263,7 +269,9 @@ network:
   returned: always
   type: dict
 diff:
-  description: The home, manifest.yaml and per-plugin file lists, before and after (with C(--diff)).
+  description:
+    - The home, manifest.yaml and per-plugin file lists, before and after, and the content diffs of the plugins whose
+      files move (with C(--diff)); see the C(diff_mode) attribute.
   returned: when diff mode is on
   type: list
   elements: dict

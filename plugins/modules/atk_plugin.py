@@ -161,7 +161,11 @@ attributes:
         a temporary directory or atk.core's download cache, never into the home.
   diff_mode:
     support: full
-    details: Shows manifest.yaml before and after, and per plugin the files that change. Never a .env value.
+    details:
+      - Shows manifest.yaml before and after, and per plugin the files that change. Never a .env value.
+      - Per plugin whose files move, what will run first (the C(lifecycle) and C(mcp) commands of plugin.yaml, the
+        changed scripts they name, compose files), then a unified diff of every other changed text file; binary and
+        large files are one line (size, sha256); secret values found in plugin files are masked.
   idempotent:
     support: full
 requirements:
@@ -303,7 +307,7 @@ network:
   type: dict
   sample: {"contacts": 0, "urls": []}
 diff:
-  description: manifest.yaml before/after and per-plugin file changes.
+  description: manifest.yaml before/after, per-plugin file changes and content diffs (see the C(diff_mode) attribute).
   returned: when diff mode is on
   type: list
   elements: dict
