@@ -25,6 +25,7 @@ from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _plan
 from ansible_collections.atk.core.plugins.module_utils import _plan_diff
+from ansible_collections.atk.core.plugins.module_utils import _saved_plan
 from ansible_collections.atk.core.plugins.module_utils import _sources
 from ansible_collections.atk.core.plugins.module_utils._agents import _converge as _agents
 
@@ -93,7 +94,7 @@ def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
         lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], drift=params["drift"],
         agents_prune=params["agents_prune"], agents_secrets=params["agents_secrets"],
         lock_timeout=params["lock_timeout"], check_mode=check_mode, want_diff=want_diff, environ=environ,
-        details=params["details"])
+        details=params["details"], plan=params["plan"], plan_host=params["plan_host"], plan_record=params["plan_record"])
 
 
 def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
@@ -116,9 +117,20 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
 def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, config=None, push=False, items=(),
              default_state="present", prune=False, all_plugins=True, registry_url=None, force=False, lifecycle=True,
              cache_dir=None, drift="repair", agents_prune=False, agents_secrets="reference", lock_timeout=600,
-             check_mode=False, want_diff=False, environ=None, details="auto"):
-    """The home, its plugins, their agents, then the push, under one lock. Returns atk_converge's result."""
+             check_mode=False, want_diff=False, environ=None, details="auto", plan=None, plan_host=None,
+             plan_record=False):
+    """The home, its plugins, their agents, then the push, under one lock. Returns atk_converge's result.
+
+    ``plan_record`` (check mode): also return this host's record of a saved plan. ``plan``: a saved plan to
+    apply instead of ``items`` (see _saved_plan): verified first, ``plan_host`` names this host in it; the
+    home step and the agents step do not run."""
     home = _home.resolve_home(home, environ)
+    saved = _load_plan(plan, plan_host, plan_record, check_mode)
+    if saved is not None and saved[1] is None:
+        return _saved_plan.untouched(home, _git.Git(run, git_path), saved[0], plan_host, want_diff)
+    if saved is not None:
+        # Refused before the lock too: a changed home gets nothing written, not even the lock file.
+        _saved_plan.check_home(saved[1], _saved_plan.home_identity(home))
     wiring = [dict((k, item.get(k)) for k in ("name", "url", "path", "agents", "state"))
               for item in items if item.get("agents") is not None]
     items = [_desired.normalize_item(item, default_state) for item in items]
@@ -130,15 +142,27 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
         home_run = _home_repo.HomeRun(home, git, check_mode, lock_timeout)
         try:
             before = _home_repo.describe(home, git)
-            try:
-                home_run.converge(repo=repo, remote_url=remote_url, update=update, config=config)
-            except AtkError as exc:
-                raise AtkError("The home step failed: %s" % exc.msg, hint=exc.hint, **exc.details)
+            identity = _saved_plan.home_identity(home) if plan_record or saved else None
+            if saved is not None:
+                _saved_plan.check_home(saved[1], identity)
+                items = [_desired.normalize_item(item) for item in _saved_plan.items(
+                    saved[1], _manifest.load_manifest(home), items)]
+                all_plugins, prune, wiring, agents_prune = False, False, [], False
+            else:
+                try:
+                    home_run.converge(repo=repo, remote_url=remote_url, update=update, config=config)
+                except AtkError as exc:
+                    raise AtkError("The home step failed: %s" % exc.msg, hint=exc.hint, **exc.details)
             exists = os.path.isdir(os.path.join(home_run.view, ".git"))
             step = PluginStep(home, git, sources, lifecycle=lifecycle, force=force, drift=drift, check_mode=check_mode,
                               environ=environ, view=home_run.view, manifest=home_run.manifest,
-                              incoming=home_run.incoming, details=details)
+                              incoming=home_run.incoming, details=details, saved=saved and saved[1],
+                              record=plan_record)
             result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
+            if plan_record:
+                result["plan_record"] = _saved_plan.host_record(identity, step.plans, step.digests, home_run.actions)
+            if saved is not None:
+                result["saved_plan"] = {"digest": saved[0]["digest"], "host": plan_host, "named": True}
             if wiring or agents_prune:
                 result["agents"] = _wire_agents(home, wiring, agents_prune, agents_secrets, check_mode, want_diff,
                                                 environ, result)
@@ -157,6 +181,20 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
     if want_diff:
         result["diff"] = [_home_repo.diff(before, after)] + result["diff"] if home_run.actions else result["diff"]
     return result
+
+
+def _load_plan(plan, host, record, check_mode):
+    """(document, this host's record or None) of a saved plan to apply, verified; None without one."""
+    if record and not check_mode:
+        raise AtkError("plan_record needs check mode: a saved plan is what a preview computed.")
+    if plan is None:
+        return None
+    if record:
+        raise AtkError("plan and plan_record contradict each other: a run either applies a saved plan or writes one.")
+    if not host:
+        raise AtkError("plan needs plan_host: the name of this host in the saved plan.")
+    doc = _saved_plan.load(plan)
+    return doc, _saved_plan.host_entry(doc, host)
 
 
 def _wire_agents(home, wiring, prune, secrets, check_mode, want_diff, environ, result):
@@ -180,7 +218,7 @@ class PluginStep(object):
     as the home step leaves it (see _home_repo.HomeRun), for check mode."""
 
     def __init__(self, home, git, sources, lifecycle=True, force=False, drift="repair", check_mode=False,
-                 environ=None, view=None, manifest=None, incoming=(), details="auto"):
+                 environ=None, view=None, manifest=None, incoming=(), details="auto", saved=None, record=False):
         self.home = home
         self.git = git
         self.sources = sources
@@ -195,6 +233,9 @@ class PluginStep(object):
         self.plans = []
         self.auto_commit = True
         self.details = details
+        self.saved = saved        # a saved plan's host record: the plans must do exactly what it says
+        self.record = record      # compute the digests of staged files (for a saved plan's record)
+        self.digests = {}
 
     def would_commit(self):
         """Whether the real run would make a commit (for the push check mode predicts)."""
@@ -229,6 +270,10 @@ class PluginStep(object):
             self.plans = plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent"
                                                else None)
             before = planner.manifest
+            if self.saved is not None or self.record:
+                self.digests = _saved_plan.staged_digests(plans)
+            if self.saved is not None:
+                _saved_plan.check_plans(self.saved, plans, self.digests)
             contents = dict((plan.directory, _plan_diff.plugin_diffs(self.view, plan, self.environ))
                             for plan in plans if want_diff and plan.staged)
             self.auto_commit = before["config"]["auto_commit"]

@@ -80,5 +80,9 @@ ATK_CONVERGE = dict(
     state=dict(type="str", choices=["present", "latest"], default="present"),
     agents_prune=dict(type="bool", default=False),
     agents_secrets=dict(type="str", choices=["reference", "literal"], default="reference"),
+    # A saved plan (see _saved_plan): apply one (plan, plan_host), or return this host's record of one.
+    plan=dict(type="raw"),
+    plan_host=dict(type="str"),
+    plan_record=dict(type="bool", default=False),
     **dict(PLUGIN_RUN, **IN_PROCESS)
 )

@@ -148,6 +148,32 @@ options:
   cache_dir:
     description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core).
     type: path
+  plan_record:
+    description:
+      - Also return RV(plan_record), this host's part of a saved plan - the home it was computed against, and per
+        changed plugin its action, its C(from) and C(to) refs and a digest of the files it will install.
+      - Check mode only (a saved plan is what a preview computed). The role gathers the records of every host into
+        one plan file on the controller (its C(atk_plan_out) variable).
+    type: bool
+    default: false
+  plan:
+    description:
+      - A saved plan to apply exactly, as the JSON text of the plan file (or the parsed document). The role reads it
+        from the controller (its C(atk_plan_in) variable).
+      - Verified against its digest before anything else - an edited plan is refused and nothing is written.
+      - A plan that does not name O(plan_host) leaves this host untouched (a warning says so). Otherwise the home
+        must be the one the plan was computed against (every manifest entry, at the same refs, other than what the
+        plan itself changes), or this host is refused with a message that says what differs, and nothing is
+        written.
+      - Only the plugins the plan names are converged, each to the commit the plan records (even when its source
+        moved on since), and only when its files are the ones the plan's digest says. O(plugins) gives only their
+        C(.env) values and drift handling (values are never part of a plan). The home step (O(repo), O(update),
+        O(config)) and the agents step do not run; O(push) does.
+      - Cannot be combined with O(plan_record).
+    type: raw
+  plan_host:
+    description: The name of this host in O(plan) (the role passes C(inventory_hostname)). Required with O(plan).
+    type: str
 extends_documentation_fragment:
   - atk.core.attributes
   - atk.core.home
@@ -268,6 +294,24 @@ network:
   description: Network contacts of the plugins step (C(contacts), C(urls)); 0 when every pin is in place.
   returned: always
   type: dict
+plan_record:
+  description:
+    - This host's part of a saved plan (with O(plan_record)) - C(home) (C(path), and C(plugins), every manifest
+      entry by directory with C(name), C(source), C(url) and C(ref)), C(home_actions) (the home step's pending
+      actions), and C(plugins), one entry per changed plugin with C(plugin), C(name), C(source), C(location)
+      (registry name, git URL without credentials, or local path), C(action), C(from), C(to), C(files) (the
+      C(sha256:) digest of the files it will install) and C(new_required_env).
+  returned: when O(plan_record) is on
+  type: dict
+  sample: {"home": {"path": "/home/me/.atk", "plugins": {"fetch": {"name": "fetch", "source": "registry",
+           "url": null, "ref": "15f5..."}}}, "home_actions": [], "plugins": [{"plugin": "fetch", "name": "fetch",
+           "source": "registry", "location": "fetch", "action": "upgrade", "from": "15f5...", "to": "0d06...",
+           "files": "sha256:9c1e...", "new_required_env": []}]}
+saved_plan:
+  description: The saved plan this run applied - its C(digest), C(host) (O(plan_host)) and whether it C(named) this host.
+  returned: when O(plan) is given
+  type: dict
+  sample: {"digest": "sha256:4be1...", "host": "build-01", "named": true}
 diff:
   description:
     - The home, manifest.yaml and per-plugin file lists, before and after, and the content diffs of the plugins whose

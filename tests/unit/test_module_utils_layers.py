@@ -36,7 +36,7 @@ LAYERS = [
     ("plugin", ["_plugin_files", "_lifecycle", "_desired", "_agents", "_agents._adapters", "_agents._entry",
                 "_agents._files", "_agents._items", "_agents._wiring", "_agents._converge"]),
     # 4 converging a home
-    ("converge", ["_plan", "_apply", "_converge", "_home_sync", "_home_repo", "_plan_diff"]),
+    ("converge", ["_plan", "_apply", "_converge", "_home_sync", "_home_repo", "_plan_diff", "_saved_plan"]),
     # 5 what modules report or do beside the converge
     ("features", ["_env", "_service", "_info", "_doctor", "_registry"]),
     # 6 Ansible glue
