@@ -6,7 +6,8 @@
 Canaries enter through atk.core.atk_env (an inline ``!vault`` value), through the role
 (``atk_plugins[].env`` from a vaulted vars file) and through atk_plugin's ``env``. Every playbook runs
 with ``-vvv --diff``; the set runs again in check mode (with new canaries, which must then be written
-nowhere at all), and two runs fail on purpose: a plugin whose install script echoes its token on
+nowhere at all), an upgrade preview whose new plugin files hold a secret value shows their content
+diffs and writes a saved plan (the value must show as ``********``), and two runs fail on purpose: a plugin whose install script echoes its token on
 stdout and stderr and exits 7, first with the token given in the task, then (the retry) with the
 token only in the .env, where Ansible's own no_log masking cannot help and atk.core must mask it.
 
@@ -14,7 +15,7 @@ While each playbook runs, a thread samples every process's argv (``/proc/*/cmdli
 Afterwards these are scanned for every canary: stdout and stderr of every run (the JSON callback
 document included), ``git log -p --all`` and every object in the home's repository (``git cat-file
 --batch-all-objects``), every file under the home except the plugins' ``.env`` files, Ansible's
-home and temp folders, and the sampled argv. Figure: hits (must be 0).
+home and temp folders (where the saved plan is written), and the sampled argv. Figure: hits (must be 0).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
+from pathlib import Path
 
 import yaml
 
@@ -80,7 +82,7 @@ def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, 
     vaulty = synthetic_plugin('vaulty', env_vars=2)
     leaky_files = dict(LEAKY)
     from harness.registry import PluginSource  # pylint: disable=import-outside-toplevel
-    registry_factory([vaulty, synthetic_plugin('plain'), PluginSource('leaky', leaky_files, 'x')], lifecycle='keep')
+    registry = registry_factory([vaulty, synthetic_plugin('plain'), PluginSource('leaky', leaky_files, 'x')], lifecycle='keep')
     home = isolated_env.atk_home
     password_file = tmp_path / 'vault-pass'
     password_file.write_text(VAULT_PASSWORD + '\n')
@@ -165,6 +167,21 @@ def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, 
     # Only the .env held the token this time, so the masking is atk.core's own, not Ansible's no_log.
     assert 'token ******** rejected by the server' in retry_msg, retry_msg
     assert CANARIES['fail'] in (home / 'plugins' / 'leaky' / '.env').read_text()
+
+    # Content diffs: the registry's next vaulty holds the value of its secret VAULTY_VAR_1 in a script and SKILL.md.
+    registry.update_plugin('vaulty', {'SKILL.md': '# vaulty\n\nExample: VAULTY_VAR_1=%s\n' % CANARIES['role'],
+                                      'mcp.sh': '#!/bin/sh\nTOKEN=%s exec cat\n' % CANARIES['role']})
+    with ArgvSampler() as sampler:
+        preview = ansible.run(Path('atk.core.upgrade'), check=True, diff=True, verbosity=3, extra_args=vault_args,
+                              extra_vars={'atk_plan_out': 'upgrade-plan.json'})
+    runs.append((preview, sampler))
+    figure.add('runs')
+    figure.add('argv', sampler.samples)
+    assert preview.rc == 0, preview.describe()[-4000:]
+    items = [d for r in preview.results if r['action'] == 'atk.core.atk_converge' for d in r['result'].get('diff', [])]
+    assert any('\nTOKEN=******** exec cat' in '%s' % d.get('after') for d in items), items
+    assert any('Example: VAULTY_VAR_1=********' in '%s' % d.get('after') for d in items), items
+    assert list((isolated_env.root / 'ansible').glob('run-*/upgrade-plan.json')), 'the saved plan was not written'
 
     hits = []
     for number, (result, sampler) in enumerate(runs, 1):
