@@ -13,7 +13,9 @@
   three hosts (one on the module path, the others in-process): one whose home changed since the
   preview is refused (with what differs, nothing written on it) while the others proceed, and a
   host the plan does not name is untouched. A plan file with one ref edited by hand is refused on
-  every host before anything is written.
+  every host before anything is written. The guide's canary rollout (``serial`` and
+  ``max_fail_percentage``) stops at a refused canary, and otherwise installs the reviewed commit on
+  every host, batch by batch.
 
 The tests marked ``matrix`` run on the oldest supported ansible-core too (``make matrix``).
 """
@@ -279,3 +281,52 @@ def test_the_plan_file_reads_in_review(registry_factory, ansible: AnsibleRunner,
         texts.append((work / name).read_text())
     assert texts[0] == texts[1] and texts[0].endswith('\n')
     assert texts[0].startswith('{\n  "format": "atk.core.plan/1",\n  "digest": "sha256:')
+
+
+ROLLOUT = """\
+- name: Roll out a reviewed upgrade plan
+  hosts: fleet
+  gather_facts: false
+  serial: [1, "100%"]
+  max_fail_percentage: 0
+  roles:
+    - role: atk.core.atk
+      vars:
+        atk_plan_in: upgrade-plan.json
+"""
+
+
+def test_a_canary_rollout_of_a_plan_stops_at_the_canary(registry_factory, ansible: AnsibleRunner,
+                                                          isolated_env: IsolatedEnv, atk_peer, tmp_path):
+    """The guide's rollout: serial [1, 100%] and max_fail_percentage 0 over a plan of three hosts."""
+    registry = registry_factory(fixture_plugins(['fetch', 'serena', 'notion']))
+    work = tmp_path / 'review'
+    work.mkdir()
+    homes = dict((host, isolated_env.root / 'homes' / host) for host in FLEET)
+    inventory = fleet_inventory(ansible, homes, FLEET)
+    first = ansible.run(Path('atk.core.sync'), cwd=work, inventory=inventory,
+                        extra_vars={'atk_hosts': 'fleet', 'atk_plugins': [{'name': 'fetch'}, {'name': 'serena'}]})
+    assert first.rc == 0, first.describe()
+    registry.update_plugin('fetch', {'SKILL.md': '# fetch v2, the reviewed one\n'})
+    reviewed = registry.head()
+    preview = upgrade(ansible, work, check=True, inventory=inventory,
+                      extra_vars={'atk_hosts': 'fleet', 'atk_plan_out': 'upgrade-plan.json'})
+    assert preview.rc == 0, preview.describe()
+    registry.update_plugin('fetch', {'SKILL.md': '# fetch v3, nobody reviewed this\n'})
+
+    # The canary's home changed since the preview: the rollout stops there, the other hosts are not reached.
+    canary = {'ATK_HOME': str(homes['alpha'])}
+    atk_peer.run('add', 'notion', input='not-a-real-token\n', env=canary, check=True)
+    before = dict((host, snapshot(homes[host])) for host in FLEET)
+    stopped = ansible.run(ROLLOUT, cwd=work, inventory=inventory)
+    assert stopped.rc != 0
+    assert {r['host'] for r in stopped.failed()} == {'alpha'}, stopped.describe()
+    assert not [r for r in stopped.results if r['host'] != 'alpha'], 'the rollout went past the canary'
+    assert all(snapshot(homes[host]) == before[host] for host in FLEET)
+
+    # Put the canary back as it was previewed: the whole rollout installs the reviewed commit, batch by batch.
+    atk_peer.run('remove', 'notion', '--force', env=canary, check=True)
+    done = ansible.run(ROLLOUT, cwd=work, inventory=inventory)
+    assert done.rc == 0, done.describe()
+    assert [sorted(r['host'] for r in done.results if r['action'] == 'atk.core.atk_converge')] == [['alpha', 'beta', 'gamma']]
+    assert all(pins(homes[host])['fetch'] == reviewed for host in FLEET)
