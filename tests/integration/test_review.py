@@ -297,7 +297,7 @@ ROLLOUT = """\
 
 
 def test_a_canary_rollout_of_a_plan_stops_at_the_canary(registry_factory, ansible: AnsibleRunner,
-                                                          isolated_env: IsolatedEnv, atk_peer, tmp_path):
+                                                        isolated_env: IsolatedEnv, atk_peer, tmp_path):
     """The guide's rollout: serial [1, 100%] and max_fail_percentage 0 over a plan of three hosts."""
     registry = registry_factory(fixture_plugins(['fetch', 'serena', 'notion']))
     work = tmp_path / 'review'
