@@ -125,9 +125,14 @@ def read_side(root, path, budget):
     if root is None:
         return None
     full = os.path.join(root, path)
-    entry = _fs.file_entry(full)
-    if entry is None:
-        return None
+    try:
+        entry = _fs.file_entry(full)
+        return None if entry is None else _read_entry(full, entry, budget)
+    except OSError as exc:   # a file the module's user may not read: named, not shown
+        return ("not readable: %s\n" % (exc.strerror or exc), False, 0)
+
+
+def _read_entry(full, entry, budget):
     if entry[0] == "link":
         return ("symlink -> %s\n" % entry[1], False, 0)
     if entry[0] != "file":
@@ -225,4 +230,6 @@ def plugin_diffs(home, plan, environ=None):
         budget -= (old[2] if old else 0) + (new[2] if new else 0)
         (first if path in run_paths else rest).append(file_item(label, path, old, new, refs, secrets))
     banner = _banner(plan, label, refs, before_run != after_run, sorted(run_paths), installed, current)
-    return [{"prepared": _mask.mask(banner, secrets)}] + first, rest
+    # Headers too (the callback prints only ``prepared``), so every diff item names what it is about.
+    summary = {"before_header": label, "after_header": "%s: summary" % label, "prepared": _mask.mask(banner, secrets)}
+    return [summary] + first, rest

@@ -179,6 +179,13 @@ def test_a_saved_plan_installs_the_reviewed_commit_even_after_the_registry_moved
     registry.update_plugin('serena', {'README.md': '# serena, newer\n'})
     newest = registry.head()
 
+    # Check mode previews the plan itself: the reviewed commit, nothing written.
+    dry = upgrade(ansible, work, check=True, diff=True, extra_vars={'atk_plan_in': 'upgrade-plan.json'})
+    assert dry.rc == 0, dry.describe()
+    assert [(a['plugin'], a['action'], a['after']['ref']) for a in converge_result(dry)['actions']] == [
+        ('fetch', 'upgrade', reviewed)]
+    assert snapshot(home) == before
+
     applied = upgrade(ansible, work, extra_vars={'atk_plan_in': 'upgrade-plan.json'})
     assert applied.rc == 0, applied.describe()
     result = converge_result(applied)

@@ -82,6 +82,15 @@ def test_read_side_text_binary_large_link(tmp_path):
     assert PD.read_side(str(tmp_path), "a.txt", 3)[0].startswith("not shown (diff output limit): 6 bytes")
 
 
+def test_read_side_of_an_unreadable_file(tmp_path, monkeypatch):
+    write(tmp_path, "a.txt", "hello\n")
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(PD._fs, "file_entry", refuse)  # pylint: disable=protected-access
+    assert PD.read_side(str(tmp_path), "a.txt", 100) == ("not readable: Permission denied\n", False, 0)
+
+
 def test_file_item_marks_an_executable_bit():
     same = PD.file_item("plugins/x", "run.sh", ("echo\n", False, 5), ("echo\n", True, 5), ("old", "new"), [])
     assert (same["before"], same["after"]) == ("executable: no\n", "executable: yes\n")
@@ -122,6 +131,7 @@ def test_plugin_diffs_put_what_runs_first(tmp_path):
     plan.new_required_env = ["DEMO_NEW"]
     first, rest = PD.plugin_diffs(home, plan)
     shown = [render(item) for item in first]
+    assert all(item.get("after_header") for item in first + rest)   # every item names what it is about
     assert shown[0].startswith("plugins/demo: upgrade aaaaaaaaaaaa (installed) -> bbbbbbbbbbbb\n")
     assert "  what will run changes: plugin.yaml commands, docker-compose.yml, install.sh\n" in shown[0]
     assert "  newly required variables: DEMO_NEW\n" in shown[0]
