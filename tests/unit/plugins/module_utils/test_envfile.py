@@ -429,8 +429,9 @@ def test_edits_on_arbitrary_files_read_back_as_intended(text, changes, drop):
     try:
         new, added, changed, removed = E.update(text, set_values=changes, remove=drop)
     except AtkError:
-        # Only refused when the existing file has a statement python-dotenv cannot parse.
-        assert any(line.kind == "error" for line in D.parse(text))
+        # Only refused when the existing file has a statement python-dotenv cannot parse, or when an edit would
+        # make a line that starts with U+FEFF the file's first (python-dotenv then reads it as a BOM, not a key).
+        assert any(line.kind == "error" for line in D.parse(text)) or "\n\ufeff" in text
         return
     with mock.patch.dict(os.environ, TEST_ENV, clear=True):
         before_raw = dict(dotenv.dotenv_values(stream=io.StringIO(D.render(D.parse(text)).replace("\r\n", "\n")),
