@@ -517,6 +517,25 @@ def test_version_names_resolve_like_git(world, tmp_path):
             reg.resolve("--upload-pack=evil")
 
 
+def _stage_together(regs, sha, stage_root):
+    """Every cache object stages ``sha`` at once (threads released by one barrier); -> the errors."""
+    errors = []
+    barrier = threading.Barrier(len(regs))
+
+    def work(number):
+        try:
+            barrier.wait()
+            regs[number].stage(sha, FIVE, os.path.join(stage_root, "stage%d" % number))
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(regs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
 def test_concurrent_users_share_one_clone(world, tmp_path):
     """Four users of one EMPTY cache at once: no error, one clone between them.
 
@@ -529,20 +548,7 @@ def test_concurrent_users_share_one_clone(world, tmp_path):
     while rounds < 12 and (rounds < 3 or time.time() < deadline):
         cache = str(tmp_path / ("cache%d" % rounds))
         regs = [S.RegistryCache(world.url("registry.git"), cache, world.run) for _number in range(4)]
-        errors = []
-        barrier = threading.Barrier(len(regs))
-
-        def work(number, regs=regs, errors=errors, barrier=barrier, rounds=rounds):
-            try:
-                barrier.wait()
-                regs[number].stage(sha, FIVE, str(tmp_path / ("stage%d-%d" % (rounds, number))))
-            except Exception as exc:  # pylint: disable=broad-except
-                errors.append(exc)
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(len(regs))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = _stage_together(regs, sha, str(tmp_path / ("round%d" % rounds)))
         assert errors == [], "round %d: %r" % (rounds, errors)
         assert sum(r.network_calls for r in regs) == 1, "round %d" % rounds
         rounds += 1
