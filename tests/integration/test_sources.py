@@ -25,8 +25,7 @@ import pytest
 import yaml
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURE_REGISTRY = os.environ.get("ATK_FIXTURE_REGISTRY") or os.path.join(
-    os.path.dirname(REPO_ROOT), "shared", "fixtures", "atk-registry")
+FIXTURE_REGISTRY = os.environ.get("ATK_FIXTURE_REGISTRY") or os.path.join(REPO_ROOT, "tests", "fixtures", "atk-registry")
 
 try:
     from ansible_collections.atk.core.plugins.module_utils import _sources as S
@@ -40,9 +39,6 @@ except ImportError:  # plain pytest without a collection layout: make one in a t
 AtkError = S.AtkError
 FIVE = ["exa", "fetch", "github", "slack", "piper"]
 SERVE_CONFIG = {"uploadpack.allowFilter": "true", "uploadpack.allowAnySHA1InWant": "true"}
-
-pytestmark = pytest.mark.skipif(not os.path.isfile(os.path.join(FIXTURE_REGISTRY, "index.yaml")),
-                                reason="fixture registry not found at %s" % FIXTURE_REGISTRY)
 
 
 # --------------------------------------------------------------------------------------
