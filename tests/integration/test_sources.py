@@ -17,23 +17,20 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import pytest
 import yaml
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURE_REGISTRY = os.environ.get("ATK_FIXTURE_REGISTRY") or os.path.join(REPO_ROOT, "tests", "fixtures", "atk-registry")
+from harness.paths import collections_root, fixture_registry_dir  # tests/integration/conftest.py puts harness on sys.path
+
+FIXTURE_REGISTRY = str(fixture_registry_dir())
 
 try:
     from ansible_collections.atk.core.plugins.module_utils import _sources as S
-except ImportError:  # plain pytest without a collection layout: make one in a temp dir
-    _LAYOUT = tempfile.mkdtemp(prefix="atk-core-layout-")
-    os.makedirs(os.path.join(_LAYOUT, "ansible_collections", "atk"))
-    os.symlink(REPO_ROOT, os.path.join(_LAYOUT, "ansible_collections", "atk", "core"))
-    sys.path.insert(0, _LAYOUT)
+except ImportError:  # plain pytest: import the code under test from the `make collection` layout
+    sys.path.insert(0, str(collections_root(sync=True)))
     from ansible_collections.atk.core.plugins.module_utils import _sources as S
 
 AtkError = S.AtkError
@@ -198,14 +195,12 @@ def registry_files(slugs, extra_entries=(), extra_files=None):
 
 
 @pytest.fixture(scope="module")
-def world():
-    base = tempfile.mkdtemp(prefix="atk-core-sources-")
-    w = World(base)
+def world(tmp_path_factory):
+    w = World(str(tmp_path_factory.mktemp("sources")))
     w.repo("registry.git", registry_files(FIVE + ["notion", "obsidian-local-rest-api"]))
     w.start()
     yield w
     w.stop()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
