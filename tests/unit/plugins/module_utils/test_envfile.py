@@ -283,7 +283,7 @@ def atk_save_env_file(env_vars, descriptions=None):
 
 ATK_EXAMPLE = "# A secret token\nDEMO_TOKEN=tok-123\n# Greeting with space\nDEMO_GREETING=\"hello world\"\n"
 
-# Values atk's writer round-trips (contract 6.1): no '"', no newline, no "${", no '\'
+# Values atk's writer round-trips (docs/atk-compatibility.md §6.1): no '"', no newline, no "${", no '\'
 # inside quotes, no leading/trailing blanks, no " #".
 atk_safe_values = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Nd", "Pd", "Po", "Zs"),
                                         blacklist_characters="\"#'\\\u2028\u2029\x85"), max_size=20)
