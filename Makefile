@@ -2,6 +2,8 @@
 #
 #   make venv          .venv/ (ansible-core 2.19, ansible-lint, molecule, pytest, ...) and
 #                      .venv-atk/ (atk-cli 0.4.0, the interoperability peer); idempotent
+#   make system-deps   the Debian packages the tests need, as root (git, make, python3-venv, and
+#                      openssh-server etc. for the fleet tests); `make test` runs it first
 #   make collection    mirror the repo into $(LAYOUT_ROOT)/ansible_collections/atk/core
 #   make units-pytest  plain pytest over tests/unit (fast; no tests is not a failure)
 #   make lint          ansible-lint --profile production --offline
@@ -10,7 +12,7 @@
 #   make units         ansible-test units --venv
 #   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk)
 #   make molecule      molecule scenarios under extensions/molecule/ (skipped when none)
-#   make test          all of the above, fast first, stopping at the first failure
+#   make test          system-deps, then all of the above, fast first, stopping at the first failure
 #   make demo          bootstrap a throw-away ATK home from demo/registry/ served on loopback
 #   make agent-clis    npm-install the Claude Code, Codex, Gemini and Auggie CLIs into $(AGENT_CLIS_DIR)
 #                      (~45 s, ~750 MB; not part of `make test`): tests/integration/test_atk_agent_clis.py
@@ -66,7 +68,7 @@ help:
 # Environments
 
 system-deps:
-	@bash tests/utils/ensure-system-deps.sh "$(PYTHON)"
+	@bash tests/utils/ensure-system-deps.sh --fleet "$(PYTHON)"
 
 venv: $(VENV_STAMP) $(VENV_ATK_STAMP)
 
@@ -159,7 +161,10 @@ molecule: venv collection
 	done
 
 # Everything, fast first; stops at the first failing step and prints how long each step took.
+# First the Debian packages (as root): openssh-server and friends are for the fleet tests only,
+# which is why `make demo` and `make venv` do not install them.
 test:
+	@bash tests/utils/ensure-system-deps.sh --fleet "$(PYTHON)"
 	@total=$$(date +%s); summary=""; \
 	for step in $(TEST_STEPS); do \
 	    start=$$(date +%s); echo "==> make $$step"; \
