@@ -55,6 +55,10 @@ PYTEST_ARGS ?=
 UNITS_ARGS ?= -n auto
 INTEGRATION_ARGS ?= -n auto
 PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
+# The unit tests that compare with the real atk skip when they cannot find .venv-atk; under make
+# it always exists (venv builds it), so such a skip means the tests looked in the wrong place.
+CHECK_ATK_SKIPS = if grep -qE 'SKIPPED.*(\.venv-atk|differential oracle)' "$$out"; then \
+	echo "$@: the tests above skipped for want of the atk peer, but $(VENV_ATK) exists: they must find it"; exit 1; fi
 
 TEST_STEPS := venv collection units-pytest lint build sanity units integration molecule
 
@@ -103,8 +107,11 @@ collection:
 # Tests
 
 units-pytest: venv
-	@rc=0; $(PYTEST) --import-mode=importlib tests/unit $(UNITS_ARGS) $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "units-pytest: no unit tests collected (ok)"; rc=0; fi; exit $$rc
+	@out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
+	rc=0; $(PYTEST) --import-mode=importlib tests/unit $(UNITS_ARGS) $(PYTEST_ARGS) | tee "$$out" || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "units-pytest: no unit tests collected (ok)"; rc=0; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	$(CHECK_ATK_SKIPS)
 
 lint: venv collection
 	@ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" NO_COLOR=1 $(VRUN) $(VBIN)/ansible-lint --profile production --offline
@@ -126,7 +133,9 @@ sanity: venv collection sanity-seed
 	@cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
 
 units: venv collection sanity-seed
-	@cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test units --venv --python $(PYTHON_VERSION) --color no
+	@out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
+	(cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test units --venv --python $(PYTHON_VERSION) --color no) | tee "$$out"; \
+	$(CHECK_ATK_SKIPS)
 
 integration: venv collection
 	@rc=0; $(PYTEST) tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS) || rc=$$?; \

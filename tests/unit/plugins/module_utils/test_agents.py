@@ -23,6 +23,7 @@ from ansible_collections.atk.core.plugins.module_utils import _jsonc
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _toml_edit
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
+from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
 
 SECRET = "s3cr3t-Vq7Lm2"
 
@@ -120,16 +121,10 @@ print(json.dumps(out))
 
 
 def _atk_python():
-    here = os.path.dirname(os.path.abspath(__file__))
-    for _level in range(6):
-        path = os.path.join(here, ".venv-atk", "bin", "python")
-        if os.path.exists(path):
-            return path
-        here = os.path.dirname(here)
-    return None
+    return atk_peer.ATK_PYTHON
 
 
-@pytest.mark.skipif(_atk_python() is None, reason="the atk peer's Python (.venv-atk) is not available")
+@atk_peer.needs_atk
 def test_literal_opencode_and_auggie_entries_equal_atks(tmp_path, monkeypatch):
     from ansible_collections.atk.core.plugins.module_utils import _mcp
     monkeypatch.setattr(_mcp, "real_plugin_dir", os.path.realpath)
