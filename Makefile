@@ -54,7 +54,9 @@ PYTEST_ARGS ?=
 # INTEGRATION_ARGS=` runs serially (easier to read when debugging one test).
 UNITS_ARGS ?= -n auto
 INTEGRATION_ARGS ?= -n auto
-PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
+# tmp_path_retention_policy=failed: pytest deletes a passing test's temp folders (homes, repos,
+# daemons' files) right away and the whole run's at the end; a failure keeps its folders to look at.
+PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra -o tmp_path_retention_policy=failed
 # The unit tests that compare with the real atk skip when they cannot find .venv-atk; under make
 # it always exists (venv builds it), so such a skip means the tests looked in the wrong place.
 CHECK_ATK_SKIPS = if grep -qE 'SKIPPED.*(\.venv-atk|differential oracle)' "$$out"; then \
@@ -201,7 +203,7 @@ changelog: venv
 	@$(VRUN) $(VBIN)/antsibull-changelog lint
 
 clean:
-	rm -rf "$(LAYOUT_ROOT)" tests/output .pytest_cache
+	rm -rf "$(LAYOUT_ROOT)" "$(DEMO_DIR)" tests/output .pytest_cache .hypothesis
 
 # ---------------------------------------------------------------------------------------------
 # Benchmark, not a test: atk.core against the real atk 0.4.0 on the same work (loopback git daemon,

@@ -297,7 +297,10 @@ def test_lock_lives_in_dot_git(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == [".git"]
 
 
-def test_lock_before_the_home_exists_lives_in_tmp(tmp_path):
+def test_lock_before_the_home_exists_lives_in_tmp(tmp_path, monkeypatch):
+    # A private "system temp dir": the lock file must not be left in the real one by this test.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "systmp"))
+    (tmp_path / "systmp").mkdir()
     home = tmp_path / "not-yet"
     lock = F.HomeLock(str(home))
     with lock:
