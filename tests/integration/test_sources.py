@@ -508,23 +508,31 @@ def test_version_names_resolve_like_git(world, tmp_path):
             reg.resolve("--upload-pack=evil")
 
 
-def _stage_together(regs, sha, stage_root):
-    """Every cache object stages ``sha`` at once (threads released by one barrier); -> the errors."""
+def _stage_together(sources, stage):
+    """Every source object runs ``stage(source, number)`` at once (threads released by one barrier); -> the errors."""
     errors = []
-    barrier = threading.Barrier(len(regs))
+    barrier = threading.Barrier(len(sources))
 
     def work(number):
         try:
             barrier.wait()
-            regs[number].stage(sha, FIVE, os.path.join(stage_root, "stage%d" % number))
+            stage(sources[number], number)
         except Exception as exc:  # pylint: disable=broad-except
             errors.append(exc)
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(regs))]
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(sources))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     return errors
+
+
+def _race_rounds(most=12, seconds=20, least=3):
+    deadline = time.time() + seconds
+    number = 0
+    while number < most and (number < least or time.time() < deadline):
+        yield number
+        number += 1
 
 
 def test_concurrent_users_share_one_clone(world, tmp_path):
@@ -534,15 +542,28 @@ def test_concurrent_users_share_one_clone(world, tmp_path):
     (threads released together by a barrier), for a bounded number of rounds and seconds.
     """
     sha = world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, "registry.git"))
-    deadline = time.time() + 20
-    rounds = 0
-    while rounds < 12 and (rounds < 3 or time.time() < deadline):
+    for rounds in _race_rounds():
         cache = str(tmp_path / ("cache%d" % rounds))
         regs = [S.RegistryCache(world.url("registry.git"), cache, world.run) for _number in range(4)]
-        errors = _stage_together(regs, sha, str(tmp_path / ("round%d" % rounds)))
+        stage_root = tmp_path / ("round%d" % rounds)
+        errors = _stage_together(regs, lambda reg, number, root=stage_root: reg.stage(sha, FIVE, str(root / ("stage%d" % number))))
         assert errors == [], "round %d: %r" % (rounds, errors)
         assert sum(r.network_calls for r in regs) == 1, "round %d" % rounds
-        rounds += 1
+
+
+def test_concurrent_users_share_one_git_source_clone(world, tmp_path):
+    """The same race for a git source (.atk/ folder): four first users of an empty cache at once."""
+    name = "race-tool.git"
+    if not os.path.isdir(os.path.join(world.serve, name)):
+        world.repo(name, {".atk/plugin.yaml": "name: Race Tool\n", ".atk/run.sh": ("exec", "#!/bin/sh\n"), "README.md": "x\n"})
+    for rounds in _race_rounds(most=8, seconds=10):
+        cache = str(tmp_path / ("cache%d" % rounds))
+        srcs = [S.GitSource(world.git_source_url(name), cache, world.run) for _number in range(4)]
+        stage_root = tmp_path / ("round%d" % rounds)
+        errors = _stage_together(srcs, lambda src, number, root=stage_root: src.stage(src.resolve(), str(root / ("stage%d" % number) / "tool")))
+        assert errors == [], "round %d: %r" % (rounds, errors)
+        for number in range(4):
+            assert sorted(os.listdir(str(stage_root / ("stage%d" % number) / "tool"))) == ["plugin.yaml", "run.sh"], "round %d" % rounds
 
 
 # -- git sources -----------------------------------------------------------------------
