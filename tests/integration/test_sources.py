@@ -67,6 +67,7 @@ class World(object):
         self.argv_log = []
         self.port = None
         self.proc = None
+        self.probes = 0  # connections start() made to see the daemon listen
         self.log_path = os.path.join(base, "daemon.log")
 
     # -- git ---------------------------------------------------------------------------
@@ -139,10 +140,12 @@ class World(object):
         while time.time() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                time.sleep(0.05)
-                return
             except OSError:
                 time.sleep(0.02)
+                continue
+            self.probes += 1
+            self._logged(self.probes)
+            return
         raise RuntimeError("git daemon did not start")
 
     def stop(self):
@@ -155,11 +158,27 @@ class World(object):
         self.proc.wait()
         self.proc = None
 
-    def connections(self):
-        """Connections the daemon accepted so far (its probe connections from start() included)."""
-        time.sleep(0.05)  # the daemon logs asynchronously
+    def _count(self):
         with open(self.log_path, "rb") as handle:
             return handle.read().count(b"Connection from")
+
+    def _logged(self, at_least, timeout=10):
+        """Wait until the log shows ``at_least`` connections; -> the count (maybe less at the deadline)."""
+        deadline = time.monotonic() + timeout
+        count = self._count()
+        while count < at_least and time.monotonic() < deadline:
+            time.sleep(0.01)
+            count = self._count()
+        return count
+
+    def connections(self):
+        """Connections the daemon accepted so far (its probe connections from start() included).
+
+        The daemon's child logs ``Connection from`` before it reads a request, so a git command
+        that finished is already counted; only start()'s bare probes (connect, close) may be
+        logged later, and those are waited for.
+        """
+        return self._logged(self.probes)
 
     # -- client ------------------------------------------------------------------------
     def run(self, argv, cwd=None, env_update=None, data=None):
