@@ -156,8 +156,8 @@ agent-clis:
 
 # Scenarios: extensions/molecule/<name>/molecule.yml, default driver (managed: false), `prerun: false`.
 # The collection comes from the layout (molecule.yml reads ATK_CORE_LAYOUT_ROOT); each scenario gets
-# its own MOLECULE_EPHEMERAL_DIRECTORY, and ANSIBLE_HOME/XDG_CACHE_HOME, in a temp dir removed at
-# the end; hosts without their own ansible_python_interpreter use the venv's Python.
+# its own MOLECULE_EPHEMERAL_DIRECTORY, ANSIBLE_HOME, XDG_CACHE_HOME and TMPDIR, in a temp dir removed
+# at the end; hosts without their own ansible_python_interpreter use the venv's Python.
 molecule: venv collection
 	@scenarios=$$(ls extensions/molecule/*/molecule.yml 2>/dev/null || true); \
 	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios under extensions/molecule/, skipping"; exit 0; fi; \
@@ -165,7 +165,8 @@ molecule: venv collection
 	cd extensions; \
 	for file in $$scenarios; do \
 	    scenario=$$(basename "$$(dirname "$$file")"); \
-	    ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/$$scenario/ansible" \
+	    mkdir -p "$$work/$$scenario/tmp"; \
+	    ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/$$scenario/ansible" TMPDIR="$$work/$$scenario/tmp" \
 	        MOLECULE_EPHEMERAL_DIRECTORY="$$work/$$scenario/ephemeral" XDG_CACHE_HOME="$$work/$$scenario/cache" \
 	        ATK_PEER_BIN="$(VENV_ATK)/bin/atk" ANSIBLE_PYTHON_INTERPRETER="$(VBIN)/python" NO_COLOR=1 \
 	        $(VRUN) $(VBIN)/molecule test --scenario-name "$$scenario"; \

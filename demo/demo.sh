@@ -50,6 +50,10 @@ for assignment in "${exports[@]}"; do
 done
 export HOME="$demo/home" GIT_CONFIG_GLOBAL="$state/gitconfig" GIT_CONFIG_NOSYSTEM=1
 export ANSIBLE_COLLECTIONS_PATH="$collections" PATH="$vbin:$PATH"
+# The demo's temporary files (Ansible's, and the lock atk.core takes before the home exists) stay in
+# the demo folder too.
+mkdir -p "$demo/tmp"
+export TMPDIR="$demo/tmp"
 # Quieter output only; the commands work the same without these.
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ANSIBLE_RETRY_FILES_ENABLED=false ANSIBLE_LOCALHOST_WARNING=false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false

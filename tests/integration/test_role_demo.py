@@ -29,6 +29,9 @@ def test_make_demo_bootstraps_a_home_from_the_bundled_registry(tmp_path, collect
     outside_home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'GIT_', 'ATK_', 'XDG_'))}
     env['HOME'] = str(outside_home)
+    system_tmp = tmp_path / 'system-tmp'  # stands for /tmp: the demo leaves nothing there
+    system_tmp.mkdir()
+    env['TMPDIR'] = str(system_tmp)
     proc = subprocess.run(['bash', str(REPO_ROOT / 'demo' / 'demo.sh'), str(Path(sys.executable).parent), str(atk_bin()),
                            str(collection_path), str(demo_dir)], cwd=str(REPO_ROOT), env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
@@ -55,6 +58,7 @@ def test_make_demo_bootstraps_a_home_from_the_bundled_registry(tmp_path, collect
     commit = yaml.safe_load((demo_dir / 'registry' / 'registry.json').read_text())['commit']
     assert {p['source']['ref'] for p in manifest['plugins']} == {commit}
     assert os.listdir(outside_home) == []  # nothing written to the caller's HOME
+    assert os.listdir(system_tmp) == []  # nor to the system temp dir
     # The registry's git daemon is gone.
     assert not (demo_dir / 'registry' / 'git-daemon.pid').exists()
 
