@@ -35,21 +35,15 @@ show "$python" "$here/registry_server.py" start --state "$state"
     "$state/registry.json"
 
 # A fresh "machine": its own HOME (so ~/.atk, ~/.cache and ~/.ansible are inside the demo folder)
-# and a global git config that only redirects the registry URL.
-step "The environment of a fresh machine (paste these lines to run the commands below yourself)"
-exports=(
-    "HOME=$demo/home"
-    "GIT_CONFIG_GLOBAL=$state/gitconfig"
-    "GIT_CONFIG_NOSYSTEM=1"
-    "ANSIBLE_COLLECTIONS_PATH=$collections"
-    "PATH=$vbin:\$PATH"
-)
-for assignment in "${exports[@]}"; do
-    name=${assignment%%=*} value=${assignment#*=}
-    if [ "$name" = PATH ]; then printf '    export PATH=%q:"$PATH"\n' "$vbin"; else printf '    export %s=%q\n' "$name" "$value"; fi
-done
+# and a global git config that only redirects the registry URL. These are the variables the
+# commands need; they are printed as export lines, from the values in effect.
 export HOME="$demo/home" GIT_CONFIG_GLOBAL="$state/gitconfig" GIT_CONFIG_NOSYSTEM=1
 export ANSIBLE_COLLECTIONS_PATH="$collections" PATH="$vbin:$PATH"
+step "The environment of a fresh machine (paste these lines into a new shell to run the commands below yourself)"
+for name in HOME GIT_CONFIG_GLOBAL GIT_CONFIG_NOSYSTEM ANSIBLE_COLLECTIONS_PATH; do
+    printf '    export %s=%q\n' "$name" "${!name}"
+done
+printf '    export PATH=%q:"$PATH"\n' "$vbin"
 # The demo's temporary files (Ansible's, and the lock atk.core takes before the home exists) stay in
 # the demo folder too.
 mkdir -p "$demo/tmp"

@@ -44,9 +44,11 @@ def test_demo_suggests_only_commands_atk_has():
 
 def test_demo_prints_the_environment_and_every_command():
     demo = _read("demo/demo.sh")
-    # Every variable the commands need is printed as an export line before they run.
+    # Every variable the commands need is exported, and printed as an export line before they run
+    # (test_role_demo.py pastes those lines into a shell).
     for name in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "ANSIBLE_COLLECTIONS_PATH", "PATH"):
-        assert '"%s=' % name in demo, name
+        assert re.search(r"^export .*\b%s=" % name, demo, re.M), name
+    assert "printf '    export %s=%q" in demo and "printf '    export PATH=%q" in demo
     # ansible-playbook and atk are started through run, or right after show: the command is printed first.
     previous = ""
     for line in demo.splitlines():
