@@ -25,6 +25,13 @@ HOME = dict(
     lock_timeout=dict(type="int", default=600),
 )
 
+# Verified pins (docs: the atk.core.verify doc fragment; _signatures.Policy).
+VERIFY = dict(
+    verify_commit=dict(type="bool", default=False),
+    gpg_allowlist=dict(type="list", elements="str", default=[]),
+    ssh_allowed_signers=dict(type="path"),
+)
+
 # One desired plugin (atk_plugin's and atk_converge's ``plugins`` items).
 PLUGIN_ITEM = dict(
     name=dict(type="str"),
@@ -59,7 +66,7 @@ ATK_PLUGIN = dict(
     env=dict(type="dict", no_log=True),
     plugins=dict(type="list", elements="dict", options=PLUGIN_ITEM),
     all=dict(type="bool", default=False),
-    **dict(PLUGIN_RUN, **IN_PROCESS)
+    **dict(PLUGIN_RUN, **dict(VERIFY, **IN_PROCESS))
 )
 ATK_PLUGIN_RULES = dict(
     mutually_exclusive=[("plugins", "name"), ("plugins", "url"), ("plugins", "path"), ("plugins", "version")],
@@ -80,5 +87,5 @@ ATK_CONVERGE = dict(
     state=dict(type="str", choices=["present", "latest"], default="present"),
     agents_prune=dict(type="bool", default=False),
     agents_secrets=dict(type="str", choices=["reference", "literal"], default="reference"),
-    **dict(PLUGIN_RUN, **IN_PROCESS)
+    **dict(PLUGIN_RUN, **dict(VERIFY, **IN_PROCESS))
 )

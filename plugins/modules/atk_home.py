@@ -78,6 +78,7 @@ options:
 extends_documentation_fragment:
   - atk.core.attributes
   - atk.core.home.lock_timeout
+  - atk.core.verify
 attributes:
   check_mode:
     support: full
@@ -175,6 +176,15 @@ diff:
   description: Before and after summaries, with headers, when run with C(--diff).
   returned: when diff mode is on
   type: dict
+verified:
+  description:
+    - The commits whose signatures were checked and accepted - C(commit), C(source), C(format) (V(ssh) or V(openpgp)),
+      C(key) (its fingerprint), C(signer) (the principal or user id) and C(remembered) (accepted by an earlier run).
+  returned: when O(verify_commit=true)
+  type: list
+  elements: dict
+  sample: [{"commit": "9e2d...", "source": "the home repository https://git.example.org/team/atk-home", "format": "ssh",
+            "key": "SHA256:opaY6...", "signer": "release@example.org", "remembered": false}]
 """
 
 import os
@@ -185,6 +195,8 @@ from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _home_repo
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _signatures
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
@@ -199,6 +211,7 @@ def main():
             config=dict(type="dict", options=dict(auto_commit=dict(type="bool"), auto_push=dict(type="bool"))),
             force=dict(type="bool", default=False),
             lock_timeout=dict(type="int", default=600),
+            **_specs.VERIFY
         ),
         supports_check_mode=True,
     )
@@ -208,16 +221,19 @@ def main():
     git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
 
     def work():
+        policy = _signatures.Policy.from_params(params)
         with _home.lock(home, timeout=params["lock_timeout"], shared=module.check_mode):
             before = _home_repo.describe(home, git)
             actions, warnings = _home_repo.converge_home(
                 home, git, check_mode=module.check_mode, state=params["state"], repo=params["repo"],
                 remote_url=params["remote_url"], update=params["update"], config=params["config"],
-                push=params["push"], force=params["force"], lock_timeout=params["lock_timeout"])
+                push=params["push"], force=params["force"], lock_timeout=params["lock_timeout"], policy=policy)
             after = _home_repo.predict(before, actions) if module.check_mode else _home_repo.describe(home, git)
-        for warning in warnings:
+        for warning in warnings + policy.warnings:
             module.warn(warning)
         result = dict(changed=bool(actions), path=home, actions=actions, before=before, after=after)
+        if policy.enabled:
+            result["verified"] = policy.verified
         if module._diff:
             result["diff"] = _home_repo.diff(before, after)
         return result

@@ -31,7 +31,7 @@ LAYERS = [
     ("home", ["_names", "_gitignore", "_dotenv", "_envfile", "_spec", "_manifest", "_git", "_home", "_state", "_mcp",
               "_skills"]),
     # 2 where plugins come from
-    ("sources", ["_source_cache", "_registry_source", "_git_source", "_local_source", "_sources"]),
+    ("sources", ["_source_cache", "_registry_source", "_git_source", "_local_source", "_sources", "_signatures"]),
     # 3 one plugin in the home, and the coding agents it is wired into
     ("plugin", ["_plugin_files", "_lifecycle", "_desired", "_agents", "_agents._adapters", "_agents._entry",
                 "_agents._files", "_agents._items", "_agents._wiring", "_agents._converge"]),

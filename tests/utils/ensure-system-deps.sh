@@ -8,6 +8,8 @@
 #   make                         -> make         (the test runner itself)
 #   git, git daemon              -> git          (registry fixtures, atk, modules)
 #   <python> -m venv / ensurepip -> python3-venv (the .venv/ and .venv-atk/ virtualenvs)
+#   gpg, gpg-agent               -> gnupg        (verified pins: OpenPGP-signed commits made in the tests)
+#   ssh-keygen                   -> openssh-client (verified pins: SSH-signed commits made in the tests)
 #   as root only (fleet tests)   -> openssh-server iproute2 python3-yaml python3-jsonschema
 # Extra packages can be requested with EXTRA_DEB_PACKAGES="pkg1 pkg2" (installed when
 # `dpkg -s` says they are missing), e.g. openssh-server iproute2 for fleet tests.
@@ -22,6 +24,8 @@ have make || missing+=(make)
 if ! have git || ! [ -x "$(git --exec-path 2>/dev/null)/git-daemon" ]; then
     missing+=(git)
 fi
+have gpg && have gpg-agent || missing+=(gnupg)
+have ssh-keygen || missing+=(openssh-client)
 if have "$python"; then
     # Debian splits ensurepip off into python3-venv: try to make a real venv with pip.
     probe=$(mktemp -d)
