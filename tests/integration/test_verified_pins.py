@@ -72,8 +72,8 @@ def refused(result, task):
     return result.task(task)['msg']
 
 
-def test_ssh_signed_registry_head_installs_and_unsigned_or_foreign_heads_are_refused(registry_factory, isolated_env, ansible,
-                                                                                  signers):
+def test_ssh_signed_registry_head_installs_and_unsigned_or_foreign_heads_are_refused(
+        registry_factory, isolated_env, ansible, signers):
     registry = registry_factory([synthetic_plugin('alpha'), synthetic_plugin('beta')], lifecycle='keep')
     home = isolated_env.atk_home
     signed = signers.sign(registry, 'trusted')
@@ -122,9 +122,8 @@ def test_ssh_signed_registry_head_installs_and_unsigned_or_foreign_heads_are_ref
 
 
 def gpg_task(signers, **args):
-    task = {'name': 'converge', 'atk.core.atk_plugin': dict(args, verify_commit=True, in_process=False,
-                                                             gpg_allowlist=[signers.fingerprint['release']])}
-    return task
+    args = dict(args, verify_commit=True, in_process=False, gpg_allowlist=[signers.fingerprint['release']])
+    return {'name': 'converge', 'atk.core.atk_plugin': args}
 
 
 def test_openpgp_signed_registry_and_git_source(registry_factory, git_source_factory, isolated_env, ansible, signers):
