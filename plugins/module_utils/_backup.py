@@ -171,6 +171,8 @@ def restore(home, plugin, src, checksums=None, env=None, force=False, timeout=36
     """The whole of atk_restore. Returns its result (plus ``warnings`` and ``errors``)."""
     _home.require(home)
     shell = shell or _lifecycle.Shell()
+    if not src:
+        raise AtkError("src is empty: give the folder on this host that holds the backup.")
     src = os.path.abspath(os.path.expanduser(src))
     if not os.path.isdir(src):
         raise AtkError("The backup folder %s does not exist on this host." % src)
