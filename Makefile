@@ -8,7 +8,10 @@
 #   make build         build + install the collection tarball, render every module's docs
 #   make sanity        ansible-test sanity --venv (no ignore files allowed)
 #   make units         ansible-test units --venv
-#   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk)
+#   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk); modules on
+#                      the local connection run in-process (the default)
+#   make module-path   the acceptance and secret-leak suites again, every module on the module path
+#                      (atk_core_in_process=false): both execution paths pass the same tests
 #   make galaxy-importer  galaxy-importer (Galaxy's upload check) on the built tarball, offline; any
 #                      warning or error fails
 #   make matrix        the acceptance subset (tests marked `matrix`) on the oldest supported
@@ -58,10 +61,10 @@ UNITS_ARGS ?= -n auto
 INTEGRATION_ARGS ?= -n auto
 PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
 
-TEST_STEPS := venv collection units-pytest lint build galaxy-importer sanity units integration matrix molecule
+TEST_STEPS := venv collection units-pytest lint build galaxy-importer sanity units integration module-path matrix molecule
 
 .PHONY: help venv system-deps collection units-pytest lint build sanity sanity-seed units \
-        integration molecule test demo changelog clean agent-clis
+        integration module-path molecule test demo changelog clean agent-clis
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -133,6 +136,14 @@ units: venv collection sanity-seed
 integration: venv collection
 	@rc=0; $(PYTEST) tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "integration: no tests collected (ok)"; rc=0; fi; exit $$rc
+
+# The same acceptance and secret suites on the module path (AnsiballZ), which SSH hosts, become and
+# other interpreters take: the in-process path must give the same results.
+MODULE_PATH_TESTS := tests/integration/test_atk_plugin.py tests/integration/test_role.py \
+	tests/integration/test_world_moves.py tests/integration/robustness/test_robust_secrets.py
+
+module-path: venv collection
+	@ATK_CORE_EXECUTION=module $(PYTEST) $(MODULE_PATH_TESTS) $(INTEGRATION_ARGS) $(PYTEST_ARGS)
 
 # The agents' own CLIs, pinned to the versions test_atk_agent_clis.py was written against.
 AGENT_CLIS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/atk-core/agent-clis

@@ -22,4 +22,6 @@ options:
 attributes:
   action:
     description: Indicates this has a corresponding action plugin, so some parts of the work can run on the controller.
+    support: full
+    details: On the local connection the work runs in the controller's process (see O(in_process)).
 """

@@ -218,3 +218,18 @@ def restore(home, plugin, src, checksums=None, env=None, force=False, timeout=36
         _fs.makedirs(_home.state_dir(home))
         _fs.atomic_write(_restored_path(home), json.dumps(done, sort_keys=True, indent=1) + "\n", mode=0o600)
     return result
+
+
+def backup_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_backup's work from its validated parameters."""
+    return backup(_home.resolve_home(params["home"], environ), params["plugins"], params["dest"], params["timeout"],
+                  check_mode, params["lock_timeout"], environ)
+
+
+def restore_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_restore's work from its validated parameters."""
+    checksums = params["checksums"]
+    if checksums is not None:
+        checksums = dict((str(k), str(v)) for k, v in checksums.items())
+    return restore(_home.resolve_home(params["home"], environ), params["plugin"], params["src"], checksums,
+                   params["env"], params["force"], params["timeout"], check_mode, params["lock_timeout"], environ)

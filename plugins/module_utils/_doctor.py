@@ -163,6 +163,17 @@ def run_doctor(home, git, check_mode=False, lock_timeout=600):
     }
 
 
+def doctor_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_doctor's work from its validated parameters."""
+    home = _home.resolve_home(params["home"], environ)
+    git = _git.Git(run, git_path)
+    with _home.lock(home, timeout=params["lock_timeout"], shared=check_mode):
+        result = run_doctor(home, git, check_mode=check_mode, lock_timeout=params["lock_timeout"])
+    if want_diff:
+        result["diff"] = diff(result)
+    return result
+
+
 def diff(result):
     """Diff-mode view: .gitignore before/after and the secret files leaving the index."""
     gitignore = result["gitignore"]

@@ -224,3 +224,16 @@ def converge_env(home=None, plugin=None, values=None, state="present", keys=None
         raise error
     result["diff"] = masked_diff(path, text, new_text, changed_keys)
     return result
+
+
+def env_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_env's work from its validated parameters."""
+    warnings = []
+    result = converge_env(home=params["home"], plugin=params["plugin"], values=params["values"], state=params["state"],
+                          keys=params["keys"], exclusive=params["exclusive"], defaults=params["defaults"],
+                          check_required=params["check_required"], check_mode=check_mode, environ=environ,
+                          lock_timeout=params["lock_timeout"], warn=warnings.append)
+    if not want_diff:
+        result.pop("diff", None)
+    result["warnings"] = warnings
+    return result

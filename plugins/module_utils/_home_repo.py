@@ -310,3 +310,26 @@ def _summary(info):
 def diff(before, after):
     return {"before_header": "%s (before)" % before["path"], "after_header": "%s (after)" % after["path"],
             "before": _summary(before), "after": _summary(after)}
+
+
+def home_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_home's work from its validated parameters."""
+    home = _home.resolve_home(params["path"], environ)
+    if params["state"] == "present" and os.path.lexists(home) and not os.path.isdir(home):
+        raise AtkError("Path exists but is a file, not a directory: %s" % home)
+    git = _git.Git(run, git_path)
+    policy = _signatures.Policy.from_params(params, environ)
+    with _home.lock(home, timeout=params["lock_timeout"], shared=check_mode):
+        before = describe(home, git)
+        actions, warnings = converge_home(
+            home, git, check_mode=check_mode, state=params["state"], repo=params["repo"],
+            remote_url=params["remote_url"], update=params["update"], config=params["config"],
+            push=params["push"], force=params["force"], lock_timeout=params["lock_timeout"], policy=policy)
+        after = predict(before, actions) if check_mode else describe(home, git)
+    result = dict(changed=bool(actions), path=home, actions=actions, before=before, after=after,
+                  warnings=warnings + policy.warnings)
+    if policy.enabled:
+        result["verified"] = policy.verified
+    if want_diff:
+        result["diff"] = diff(before, after)
+    return result

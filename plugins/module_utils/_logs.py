@@ -69,3 +69,9 @@ def collect(home, plugins=None, lines=100, timeout=10, lock_timeout=600, environ
                 result["warnings"].append("Plugin '%s' has no logs command defined" % plugin.name)
     result["logs"] = dict((entry["plugin"], entry["lines"]) for entry in result["plugins"])
     return result
+
+
+def logs_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_logs' work from its validated parameters (read-only: the same in check mode)."""
+    return collect(_home.resolve_home(params["home"], environ), params["plugins"], params["lines"], params["timeout"],
+                   params["lock_timeout"], environ)

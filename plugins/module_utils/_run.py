@@ -73,3 +73,11 @@ def check_timeout(timeout):
     if timeout is not None and timeout <= 0:
         raise AtkError("timeout must be a positive number of seconds, got %s." % timeout)
     return timeout
+
+
+def script_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_run's work from its validated parameters (``run``, ``git_path`` and ``want_diff`` are not used)."""
+    env = dict((str(k), str(v)) for k, v in (params["env"] or {}).items())
+    return run_script(_home.resolve_home(params["home"], environ), params["plugin"], params["script"], params["args"],
+                      params["creates"], params["removes"], env, params["timeout"], check_mode, params["lock_timeout"],
+                      environ)

@@ -451,3 +451,12 @@ def converge_services(home, identifiers, state, all_plugins=False, check_mode=Fa
         run.execute()
         run.observe()
     return run.result()
+
+
+def service_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_service's work from its validated parameters."""
+    identifiers = [params["name"]] if params["name"] else list(params["names"] or [])
+    return converge_services(_home.resolve_home(params["home"], environ), identifiers, params["state"],
+                             all_plugins=params["all"], check_mode=check_mode, wait_health=params["wait_health"],
+                             health_timeout=params["health_timeout"], status_timeout=params["status_timeout"],
+                             lock_timeout=params["lock_timeout"], environ=environ)

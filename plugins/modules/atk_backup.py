@@ -39,8 +39,9 @@ options:
     type: int
     default: 3600
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -146,29 +147,13 @@ home:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.atk.core.plugins.module_utils import _backup
-from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            plugins=dict(type="list", elements="str", default=[]),
-            dest=dict(type="path"),
-            timeout=dict(type="int", default=3600),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    _module.run_module(module, lambda: _backup.backup(
-        _home.resolve_home(params["home"]), params["plugins"], params["dest"], params["timeout"], module.check_mode,
-        params["lock_timeout"]))
+    _module.run_task(_module.new(_specs.ATK_BACKUP), _backup.backup_task, git=False)
 
 
 if __name__ == "__main__":

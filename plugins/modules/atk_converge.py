@@ -118,45 +118,15 @@ options:
     description: Remove installed plugins O(plugins) does not list (needs O(all=false)).
     type: bool
     default: false
-  registry_url:
-    description: The registry's git URL.
-    type: str
-    default: https://github.com/Svtoo/atk-registry
-  force:
-    description: Remove even when uninstall fails; replace an unmanaged folder in a plugin's place.
-    type: bool
-    default: false
-  lifecycle:
-    description: Run the plugins' install, stop and uninstall commands.
-    type: bool
-    default: true
-  drift:
-    description:
-      - Source files of an installed plugin edited or deleted in place - V(repair) resyncs the plugin to its pin
-        (C(custom/) and C(.env) kept, install runs again), V(report) only lists them.
-    type: str
-    choices: [repair, report]
-    default: repair
-  details:
-    description:
-      - How much of RV(plugins) to return. V(all) lists every plugin considered; V(changed) only those that changed
-        (or would), drifted, warned or failed; V(auto) is V(all) up to 100 plugins and V(changed) beyond.
-        RV(counts) and RV(unchanged_plugins) always cover them all.
-    type: str
-    choices: [auto, all, changed]
-    default: auto
-  cache_dir:
-    description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core).
-    type: path
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
+  - atk.core.plugin_run
+  - atk.core.requirements
   - atk.core.in_process
   - atk.core.verify
 attributes:
-  action:
-    support: full
-    details: On the local connection the work runs in the controller's process (see O(in_process)).
   check_mode:
     support: full
     details:
@@ -167,10 +137,6 @@ attributes:
     details: The home's before and after, manifest.yaml before and after, and per plugin the files that change.
   idempotent:
     support: full
-requirements:
-  - git
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_home
   - module: atk.core.atk_plugin

@@ -36,8 +36,9 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -124,28 +125,13 @@ home:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _logs
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            plugins=dict(type="list", elements="str", default=[]),
-            lines=dict(type="int", default=100),
-            timeout=dict(type="int", default=10),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    _module.run_module(module, lambda: _logs.collect(
-        _home.resolve_home(params["home"]), params["plugins"], params["lines"], params["timeout"], params["lock_timeout"]))
+    _module.run_task(_module.new(_specs.ATK_LOGS), _logs.logs_task, git=False)
 
 
 if __name__ == "__main__":

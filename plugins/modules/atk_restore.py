@@ -48,8 +48,9 @@ options:
     type: int
     default: 3600
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -135,33 +136,13 @@ home:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.atk.core.plugins.module_utils import _backup
-from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            plugin=dict(type="str", required=True),
-            src=dict(type="path", required=True),
-            checksums=dict(type="dict"),
-            env=dict(type="str", no_log=True),
-            force=dict(type="bool", default=False),
-            timeout=dict(type="int", default=3600),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    checksums = None if params["checksums"] is None else dict((str(k), str(v)) for k, v in params["checksums"].items())
-    _module.run_module(module, lambda: _backup.restore(
-        _home.resolve_home(params["home"]), params["plugin"], params["src"], checksums, params["env"], params["force"],
-        params["timeout"], module.check_mode, params["lock_timeout"]))
+    _module.run_task(_module.new(_specs.ATK_RESTORE), _backup.restore_task, git=False)
 
 
 if __name__ == "__main__":

@@ -57,8 +57,9 @@ options:
     type: int
     default: 3600
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -169,34 +170,13 @@ home:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.atk.core.plugins.module_utils import _home
-from ansible_collections.atk.core.plugins.module_utils import _module
 from ansible_collections.atk.core.plugins.module_utils import _run
+from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            plugin=dict(type="str", required=True),
-            script=dict(type="str", required=True),
-            args=dict(type="list", elements="str", default=[]),
-            env=dict(type="dict", no_log=True),
-            creates=dict(type="path"),
-            removes=dict(type="path"),
-            timeout=dict(type="int", default=3600),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    env = dict((str(k), str(v)) for k, v in (params["env"] or {}).items())
-    _module.run_module(module, lambda: _run.run_script(
-        _home.resolve_home(params["home"]), params["plugin"], params["script"], params["args"], params["creates"],
-        params["removes"], env, params["timeout"], module.check_mode, params["lock_timeout"]))
+    _module.run_task(_module.new(_specs.ATK_RUN), _run.script_task, git=False)
 
 
 if __name__ == "__main__":
