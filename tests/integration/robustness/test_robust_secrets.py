@@ -217,8 +217,8 @@ def test_script_and_logs_outputs_never_leak(isolated_env, registry_factory, ansi
     password_file.chmod(0o600)
     vault_args = ['--vault-password-file', str(password_file)]
     secrets_file = tmp_path / 'secrets.yml'
-    _vault_file(ansible, password_file, secrets_file, {'notes_token': SCRIPT_CANARIES['script'],
-                                                        'undeclared': SCRIPT_CANARIES['undeclared']})
+    values = {'notes_token': SCRIPT_CANARIES['script'], 'undeclared': SCRIPT_CANARIES['undeclared']}
+    _vault_file(ansible, password_file, secrets_file, values)
     backups = tmp_path / 'host-backups'
     tasks = [
         {'name': 'install', 'atk.core.atk_converge': {'plugins': [
