@@ -7,7 +7,7 @@ Secrets: values only ever flow from the caller into :mod:`_envfile`'s writer. No
 returns, raises or warns holds a value: results carry key *names*, and the diff shows
 ``KEY=<hidden>`` lines.
 
-atk's rules that matter here (contract 6.1-6.3):
+atk's rules that matter here (docs/atk-compatibility.md §6.1-§6.3):
 
 * a key is *set* when it is in ``.env`` with any value, ``''`` included, or in the process
   environment; a bare ``KEY`` line is not set; plugin.yaml defaults do not count;

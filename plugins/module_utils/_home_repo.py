@@ -152,8 +152,8 @@ class HomeRun(object):
         home, git = self.home, self.git
         if _home_sync.upstream_of(git, home) is None:
             raise AtkError("Cannot update %s: its branch tracks no remote branch." % home,
-                           hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update."
-                           % home)
+                           hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update "
+                           "(the role's atk_home_update)." % home)
         state = _state.load(home)
         result = _home_sync.compute(git, home, None, state.get("own_commits") or [], self.policy)
         try:
@@ -219,7 +219,7 @@ def _clone(git, repo, home, policy=None):
             _verify_clone(git, repo, work, policy)
         if not os.path.isfile(os.path.join(work, _manifest.FILENAME)):
             raise AtkError("The repository %s is not an ATK home: it has no manifest.yaml." % _urls.redact_url(repo),
-                           hint="Point repo at a repository made by atk init / atk.core.atk_home.")
+                           hint="Point repo (the role's atk_home_repo) at a repository made by atk init / atk.core.atk_home.")
         os.rename(work, home)
     finally:
         _fs.remove_tree(work)
@@ -248,7 +248,8 @@ def _push(git, home, check_mode, actions, warnings, pending=False):
     upstream = _home_sync.upstream_of(git, home)
     if upstream is None:
         if git.remote_url(home) is None:
-            warnings.append("push requested but the home has no remote; set remote_url.")
+            warnings.append("push requested but the home has no remote: clone it from repo (the role's atk_home_repo), set atk_home's "
+                            "remote_url, or run git remote add origin <url> in the home.")
             return
         rc, out, dummy = git.run(["branch", "--show-current"], cwd=home, check=False)
         branch = out.strip()

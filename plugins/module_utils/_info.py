@@ -4,7 +4,7 @@
 """Everything ``atk status``, ``atk mcp --json`` and ``atk doctor`` would tell, as data. PRIVATE.
 
 Read-only: the only commands run are git queries and the plugins' ``status`` commands
-(read-only by atk's contract), plus a short HTTP request to ``sse`` MCP endpoints, as
+(read-only in atk, docs/atk-compatibility.md §7), plus a short HTTP request to ``sse`` MCP endpoints, as
 ``atk status`` does. Nothing here returns a secret value unless explicitly asked
 (``reveal``); env sections list NAMES only.
 """

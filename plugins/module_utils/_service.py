@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Start, stop and restart plugin services as atk 0.4.0 does, idempotently. PRIVATE to the collection.
 
-What atk does (contract §5.6 and §7), and what this file keeps:
+What atk does (docs/atk-compatibility.md §5.6 and §7), and what this file keeps:
 
 * lifecycle commands run as ``/bin/sh -c <command>`` with cwd = the plugin folder and env = the
   process environment plus the plugin's ``.env`` (the .env wins); ``custom/docker-compose.override.yml``

@@ -38,7 +38,7 @@ options:
     elements: str
   gather:
     description:
-      - The sections to gather. V(service) runs the plugins' C(status) commands (read-only by atk's contract) and may
+      - The sections to gather. V(service) runs the plugins' C(status) commands (read-only, as in atk) and may
         take a moment; leave it out for a quick look.
     type: list
     elements: str
