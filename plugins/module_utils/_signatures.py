@@ -48,8 +48,8 @@ _OPENPGP_TROUBLE = {
     "Y": "the OpenPGP key that signed it has expired",
     "R": "the OpenPGP key that signed it was revoked",
 }
-HINT = ("Sign the commit with an allowed key, allow the signer (gpg_allowlist, or a line in the "
-        "ssh_allowed_signers file), or set verify_commit to false.")
+HINT = ("Sign the commit with an allowed key, allow the signer (gpg_allowlist, or a line in the ssh_allowed_signers "
+        "file; the role's atk_gpg_allowlist, atk_ssh_allowed_signers), or set verify_commit (atk_verify_commit) to false.")
 
 
 def normalize_fingerprint(text):
@@ -71,8 +71,8 @@ class Policy(object):
         self.gnupghome = environ.get("GNUPGHOME") or os.path.join(environ.get("HOME") or "~", ".gnupg")
         self.warnings = []
         if not self.enabled and (self.gpg_allowlist or self.ssh_allowed_signers):
-            self.warnings.append("gpg_allowlist and ssh_allowed_signers take effect only with verify_commit=true: "
-                                 "no commit signature was verified.")
+            self.warnings.append("gpg_allowlist and ssh_allowed_signers take effect only with verify_commit=true (the role's "
+                                 "atk_verify_commit): no commit signature was verified.")
         self.verified = []
         self._seen = {}
         self._key = None
@@ -90,7 +90,8 @@ class Policy(object):
             return
         path = self.ssh_allowed_signers
         if not os.path.isfile(path) or not os.access(path, os.R_OK):
-            raise AtkError("ssh_allowed_signers: %s is not a readable file on this host." % path,
+            raise AtkError("ssh_allowed_signers (the role's atk_ssh_allowed_signers): %s is not a readable file on this "
+                           "host." % path,
                            hint="Give the path of a git allowed-signers file (one '<principal> <key type> <key>' line "
                                 "per allowed key) on the managed host.")
 

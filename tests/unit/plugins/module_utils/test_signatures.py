@@ -167,7 +167,7 @@ def test_allow_lists_without_verify_commit_warn():
 
 
 def test_a_missing_allowed_signers_file_is_a_clear_error(tmp_path):
-    with pytest.raises(AtkError, match="ssh_allowed_signers: .* is not a readable file"):
+    with pytest.raises(AtkError, match="ssh_allowed_signers .*: .* is not a readable file"):
         S.Policy.from_params({"verify_commit": True, "ssh_allowed_signers": str(tmp_path / "nope")})
     S.Policy.from_params({"verify_commit": False, "ssh_allowed_signers": str(tmp_path / "nope")})
 
