@@ -356,7 +356,7 @@ def _printed(ansible: AnsibleRunner, text, **kw):
 
 
 def test_a_home_step_error_is_printed_once(tmp_path, small_registry, git_daemon, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
-    """The role used to catch the home step's failure in a rescue and fail again with the same text."""
+    """A failed converge is printed once (not caught and failed again with the same text)."""
     rc, times, out = _printed(ansible, 'Cannot clone the ATK home repository',
                               extra_vars={'atk_home_repo': git_daemon.url('homes/no-such-home.git')})
     assert rc != 0 and times == 1, out
