@@ -26,6 +26,7 @@ from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _plan
 from ansible_collections.atk.core.plugins.module_utils import _plan_diff
 from ansible_collections.atk.core.plugins.module_utils import _saved_plan
+from ansible_collections.atk.core.plugins.module_utils import _signatures
 from ansible_collections.atk.core.plugins.module_utils import _sources
 from ansible_collections.atk.core.plugins.module_utils._agents import _converge as _agents
 
@@ -79,7 +80,8 @@ def plugin_task(params, run, git_path, check_mode, want_diff, environ=None):
         run, git_path, params["home"], items, default_state=params["state"], prune=params["prune"],
         all_plugins=params["all"], registry_url=params["registry_url"], force=params["force"],
         lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], lock_timeout=params["lock_timeout"],
-        check_mode=check_mode, want_diff=want_diff, environ=environ, drift=params["drift"], details=params["details"])
+        check_mode=check_mode, want_diff=want_diff, environ=environ, drift=params["drift"], details=params["details"],
+        policy=_signatures.Policy.from_params(params, environ))
 
 
 def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
@@ -94,16 +96,19 @@ def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
         lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], drift=params["drift"],
         agents_prune=params["agents_prune"], agents_secrets=params["agents_secrets"],
         lock_timeout=params["lock_timeout"], check_mode=check_mode, want_diff=want_diff, environ=environ,
-        details=params["details"], plan=params["plan"], plan_host=params["plan_host"], plan_record=params["plan_record"])
+        details=params["details"], plan=params["plan"], plan_host=params["plan_host"], plan_record=params["plan_record"],
+        policy=_signatures.Policy.from_params(params, environ))
 
 
 def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
                      registry_url=None, force=False, lifecycle=True, cache_dir=None,
-                     lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair", details="auto"):
-    """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``)."""
+                     lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair", details="auto",
+                     policy=None):
+    """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``).
+    ``policy``: a :class:`_signatures.Policy` every fetched commit must satisfy."""
     home = _home.resolve_home(home, environ)
     items = [_desired.normalize_item(item, default_state) for item in items]
-    sources = _sources.Sources(run, cache_dir, registry_url, environ)
+    sources = _sources.Sources(run, cache_dir, registry_url, environ, policy)
     exists = _home.require(home, check_mode)
     with _home.lock(home, timeout=lock_timeout, shared=check_mode):
         warnings = _git.clear_stale_locks(home, lock_timeout, check_mode) if exists else []
@@ -111,6 +116,15 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
                           check_mode=check_mode, environ=environ, details=details)
         result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
     result["warnings"] = warnings + result["warnings"]
+    return _verified(result, policy)
+
+
+def _verified(result, policy):
+    """The commits whose signatures this run checked (``verified``), and the policy's warnings."""
+    if policy is not None:
+        result["warnings"] = result["warnings"] + policy.warnings
+        if policy.enabled:
+            result["verified"] = list(policy.verified)
     return result
 
 
@@ -118,12 +132,13 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
              default_state="present", prune=False, all_plugins=True, registry_url=None, force=False, lifecycle=True,
              cache_dir=None, drift="repair", agents_prune=False, agents_secrets="reference", lock_timeout=600,
              check_mode=False, want_diff=False, environ=None, details="auto", plan=None, plan_host=None,
-             plan_record=False):
+             plan_record=False, policy=None):
     """The home, its plugins, their agents, then the push, under one lock. Returns atk_converge's result.
 
     ``plan_record`` (check mode): also return this host's record of a saved plan. ``plan``: a saved plan to
     apply instead of ``items`` (see _saved_plan): verified first, ``plan_host`` names this host in it; the
-    home step and the agents step do not run."""
+    home step and the agents step do not run. ``policy``: a :class:`_signatures.Policy` the home's and the
+    plugins' new commits must satisfy."""
     home = _home.resolve_home(home, environ)
     saved = _load_plan(plan, plan_host, plan_record, check_mode)
     if saved is not None and saved[1] is None:
@@ -135,11 +150,11 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
               for item in items if item.get("agents") is not None]
     items = [_desired.normalize_item(item, default_state) for item in items]
     git = _git.Git(run, git_path)
-    sources = _sources.Sources(run, cache_dir, registry_url, environ)
+    sources = _sources.Sources(run, cache_dir, registry_url, environ, policy)
     if update is None:
         update = bool(repo)
     with _home.lock(home, timeout=lock_timeout, shared=check_mode):
-        home_run = _home_repo.HomeRun(home, git, check_mode, lock_timeout)
+        home_run = _home_repo.HomeRun(home, git, check_mode, lock_timeout, policy)
         try:
             before = _home_repo.describe(home, git)
             identity = _saved_plan.home_identity(home) if plan_record or saved else None
@@ -180,7 +195,7 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
     result["warnings"] = home_run.warnings + result["warnings"]
     if want_diff:
         result["diff"] = [_home_repo.diff(before, after)] + result["diff"] if home_run.actions else result["diff"]
-    return result
+    return _verified(result, policy)
 
 
 def _load_plan(plan, host, record, check_mode):

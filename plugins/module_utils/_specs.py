@@ -28,6 +28,13 @@ HOME = dict(
     lock_timeout=dict(type="int", default=600),
 )
 
+# Verified pins (docs: the atk.core.verify doc fragment; _signatures.Policy).
+VERIFY = dict(
+    verify_commit=dict(type="bool", default=False),
+    gpg_allowlist=dict(type="list", elements="str", default=[]),
+    ssh_allowed_signers=dict(type="path"),
+)
+
 # One desired plugin (atk_plugin's and atk_converge's ``plugins`` items).
 PLUGIN_ITEM = dict(
     name=dict(type="str"),
@@ -62,7 +69,7 @@ ATK_PLUGIN = dict(
     env=dict(type="dict", no_log=True),
     plugins=dict(type="list", elements="dict", options=PLUGIN_ITEM),
     all=dict(type="bool", default=False),
-    **dict(PLUGIN_RUN, **IN_PROCESS)
+    **dict(PLUGIN_RUN, **dict(VERIFY, **IN_PROCESS))
 )
 ATK_PLUGIN_RULES = dict(
     mutually_exclusive=[("plugins", "name"), ("plugins", "url"), ("plugins", "path"), ("plugins", "version")],
@@ -87,7 +94,7 @@ ATK_CONVERGE = dict(
     plan=dict(type="raw"),
     plan_host=dict(type="str"),
     plan_record=dict(type="bool", default=False),
-    **dict(PLUGIN_RUN, **IN_PROCESS)
+    **dict(PLUGIN_RUN, **dict(VERIFY, **IN_PROCESS))
 )
 
 ATK_HOME = dict(
@@ -100,6 +107,7 @@ ATK_HOME = dict(
     push=dict(type="bool", default=False),
     config=dict(type="dict", options=dict(auto_commit=dict(type="bool"), auto_push=dict(type="bool"))),
     force=dict(type="bool", default=False),
+    **VERIFY
 )
 del ATK_HOME["home"]   # atk_home calls it path (home is its alias)
 
@@ -164,3 +172,38 @@ ATK_AGENT = dict(
     force=dict(type="bool", default=False),
 )
 ATK_AGENT_RULES = dict(mutually_exclusive=[("plugin", "plugins")], required_if=[("scope", "project", ("project",))])
+
+ATK_RUN = dict(
+    HOME,
+    plugin=dict(type="str", required=True),
+    script=dict(type="str", required=True),
+    args=dict(type="list", elements="str", default=[]),
+    env=dict(type="dict", no_log=True),
+    creates=dict(type="path"),
+    removes=dict(type="path"),
+    timeout=dict(type="int", default=3600),
+)
+
+ATK_LOGS = dict(
+    HOME,
+    plugins=dict(type="list", elements="str", default=[]),
+    lines=dict(type="int", default=100),
+    timeout=dict(type="int", default=10),
+)
+
+ATK_BACKUP = dict(
+    HOME,
+    plugins=dict(type="list", elements="str", default=[]),
+    dest=dict(type="path"),
+    timeout=dict(type="int", default=3600),
+)
+
+ATK_RESTORE = dict(
+    HOME,
+    plugin=dict(type="str", required=True),
+    src=dict(type="path", required=True),
+    checksums=dict(type="dict"),
+    env=dict(type="str", no_log=True),
+    force=dict(type="bool", default=False),
+    timeout=dict(type="int", default=3600),
+)

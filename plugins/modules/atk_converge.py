@@ -151,6 +151,7 @@ extends_documentation_fragment:
   - atk.core.plugin_run
   - atk.core.requirements
   - atk.core.in_process
+  - atk.core.verify
 attributes:
   check_mode:
     support: full
@@ -256,6 +257,16 @@ agents:
   description: What the agents step did, as M(atk.core.atk_agent) returns it (C(results), C(files), C(conflicts)).
   returned: when an item has C(agents) or O(agents_prune) is on
   type: dict
+verified:
+  description:
+    - The commits whose signatures were checked and accepted - C(commit), C(source), C(format) (V(ssh) or V(openpgp)),
+      C(key) (its fingerprint), C(signer) (the principal or user id) and C(remembered) (accepted by an earlier run, not
+      checked again).
+  returned: when O(verify_commit=true)
+  type: list
+  elements: dict
+  sample: [{"commit": "9e2d...", "source": "https://github.com/Svtoo/atk-registry", "format": "ssh", "key": "SHA256:opaY6...",
+            "signer": "release@example.org", "remembered": false}]
 network:
   description: Network contacts of the plugins step (C(contacts), C(urls)); 0 when every pin is in place.
   returned: always

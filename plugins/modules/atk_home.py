@@ -79,6 +79,7 @@ extends_documentation_fragment:
   - atk.core.requirements
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.verify
 attributes:
   check_mode:
     support: full
@@ -172,6 +173,15 @@ diff:
   description: Before and after summaries, with headers, when run with C(--diff).
   returned: when diff mode is on
   type: dict
+verified:
+  description:
+    - The commits whose signatures were checked and accepted - C(commit), C(source), C(format) (V(ssh) or V(openpgp)),
+      C(key) (its fingerprint), C(signer) (the principal or user id) and C(remembered) (accepted by an earlier run).
+  returned: when O(verify_commit=true)
+  type: list
+  elements: dict
+  sample: [{"commit": "9e2d...", "source": "the home repository https://git.example.org/team/atk-home", "format": "ssh",
+            "key": "SHA256:opaY6...", "signer": "release@example.org", "remembered": false}]
 """
 
 

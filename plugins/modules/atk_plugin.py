@@ -116,6 +116,7 @@ extends_documentation_fragment:
   - atk.core.plugin_run
   - atk.core.requirements
   - atk.core.in_process
+  - atk.core.verify
 attributes:
   check_mode:
     support: full
@@ -260,6 +261,16 @@ after:
   description: The manifest's plugins after (predicted in check mode).
   returned: always
   type: dict
+verified:
+  description:
+    - The commits whose signatures were checked and accepted - C(commit), C(source), C(format) (V(ssh) or V(openpgp)),
+      C(key) (its fingerprint), C(signer) (the principal or user id) and C(remembered) (accepted by an earlier run, not
+      checked again).
+  returned: when O(verify_commit=true)
+  type: list
+  elements: dict
+  sample: [{"commit": "9e2d...", "source": "https://github.com/Svtoo/atk-registry", "format": "ssh", "key": "SHA256:opaY6...",
+            "signer": "release@example.org", "remembered": false}]
 network:
   description: How many times a remote was contacted, and which (credentials removed).
   returned: always

@@ -8,6 +8,8 @@
 #   make                         -> make         (the test runner itself)
 #   git, git daemon              -> git          (registry fixtures, atk, modules, the demo)
 #   <python> -m venv / ensurepip -> python3-venv (the .venv/ and .venv-atk/ virtualenvs)
+#   --fleet: gpg, gpg-agent      -> gnupg        (the tests sign commits with OpenPGP keys they make: verified pins)
+#   --fleet: ssh-keygen          -> openssh-client (the tests sign commits with SSH keys they make: verified pins)
 #   --fleet, as root only        -> openssh-server iproute2 python3-yaml python3-jsonschema
 #                                   (`make test` asks for these: the fleet tests run sshd hosts in
 #                                   network namespaces; `make demo` and `make venv` do not)
@@ -37,6 +39,11 @@ if have "$python"; then
         missing+=(python3-venv)
     fi
     rm -rf "$probe"
+fi
+# The verified-pins tests make signing keys and signed commits.
+if $fleet; then
+    { have gpg && have gpg-agent; } || missing+=(gnupg)
+    have ssh-keygen || missing+=(openssh-client)
 fi
 # Fleet tests (tests/integration/test_fleet*.py) run only as root: sshd inside network
 # namespaces, and the Python libraries the modules import on the managed hosts' /usr/bin/python3.
