@@ -118,3 +118,22 @@ def test_atk_logs_bounded_in_lines_and_time_and_masked(notes, ansible):
 
     every = ansible.run_tasks([{'name': 'logs', 'atk.core.atk_logs': {'lines': 1, 'timeout': 1}}])
     assert sorted(every.task('logs')['logs']) == ['notes', 'tailer']
+
+
+def test_module_defaults_group_sets_the_home_of_every_module(notes, ansible, tmp_path):
+    """``module_defaults: group/atk.core.atk`` gives the home once; ATK_HOME points elsewhere."""
+    nowhere = tmp_path / 'not-a-home'
+    play = {'name': 'group defaults', 'hosts': 'localhost', 'gather_facts': False,
+            'environment': {'ATK_HOME': str(nowhere)},
+            'module_defaults': {'group/atk.core.atk': {'home': str(notes.parent.parent)}},
+            'tasks': [{'name': 'info', 'atk.core.atk_info': {}},
+                      {'name': 'run', 'atk.core.atk_run': {'plugin': 'notes', 'script': 'hello'}},
+                      {'name': 'logs', 'atk.core.atk_logs': {'plugins': ['notes'], 'lines': 1}},
+                      {'name': 'converge', 'atk.core.atk_converge': {'all': True}}]}
+    res = ansible.run([play])
+    assert res.rc == 0, res.describe()
+    assert [p['directory'] for p in res.task('info')['plugins']] == ['notes', 'tailer']
+    assert res.task('run')['stdout_lines'][0] == 'hello '
+    assert res.task('logs')['logs']['notes'] == ['line 300 token=********']
+    assert res.task('converge')['changed'] is False
+    assert not nowhere.exists()

@@ -19,3 +19,15 @@ def test_module_utils_package_resolves():
     from ansible_collections.atk.core.plugins import module_utils  # pylint: disable=import-outside-toplevel
 
     assert any(os.path.isdir(p) for p in module_utils.__path__)
+
+
+def test_the_action_group_lists_every_module():
+    """module_defaults: group/atk.core.atk must reach every module (each takes home and lock_timeout)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, 'meta', 'runtime.yml')) as handle:
+        group = yaml.safe_load(handle)['action_groups']['atk']
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(root, 'plugins', 'modules'))
+                     if name.endswith('.py') and not name.startswith('_'))
+    assert group == modules
