@@ -186,6 +186,13 @@ class _Parser(object):
             self.fail(match.start(), "invalid string escape")
             return None
 
+    @staticmethod
+    def close(node, pos):
+        """Record the closing bracket at ``pos`` of a container ``node``; -> end offset."""
+        node._close = pos
+        node.end = pos + 1
+        return pos + 1
+
     def object(self, start, node):
         """Parse the members of the object at ``start`` into ``node``; -> end offset."""
         text = self.text
@@ -194,9 +201,7 @@ class _Parser(object):
         while True:
             pos = self.skip(pos)
             if text.startswith("}", pos):
-                node._close = pos
-                node.end = pos + 1
-                return pos + 1
+                return self.close(node, pos)
             match = _STRING.match(text, pos) if text.startswith('"', pos) else None
             if match is None:
                 self.fail(pos, "expected a member name or '}'" if pos < len(text) else "unterminated object")
@@ -213,9 +218,7 @@ class _Parser(object):
                 pos += 1
                 continue
             if text.startswith("}", pos):
-                node._close = pos
-                node.end = pos + 1
-                return pos + 1
+                return self.close(node, pos)
             self.fail(pos, "expected ',' or '}'")
 
     def array(self, start, node):
@@ -227,9 +230,7 @@ class _Parser(object):
         while True:
             pos = self.skip(pos)
             if text.startswith("]", pos):
-                node._close = pos
-                node.end = pos + 1
-                return pos + 1
+                return self.close(node, pos)
             if pos >= len(text):
                 self.fail(pos, "unterminated array")
             item, pos = self.value(pos)
@@ -241,9 +242,7 @@ class _Parser(object):
                 continue
             if text.startswith("]", pos):
                 node._commas.append(None)
-                node._close = pos
-                node.end = pos + 1
-                return pos + 1
+                return self.close(node, pos)
             self.fail(pos, "expected ',' or ']'")
 
 
