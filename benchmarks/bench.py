@@ -71,6 +71,9 @@ FLEET_PLAY = '''- name: Bootstrap an ATK home (bench, with play environment)
   roles:
     - role: atk.core.atk
 '''
+# Python as in a user's shell: bytecode caching on (the test harness turns it off), so the
+# collection's code imported in the controller's process loads from .pyc, as it does for users.
+USER_PYTHON: Dict[str, Optional[str]] = {'PYTHONDONTWRITEBYTECODE': None}
 # The module path: the switch the role documents (a variable; the task option is in_process: false).
 MODULE_PATH = {'atk_core_in_process': False}
 
@@ -293,7 +296,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
     # -- runners --------------------------------------------------------------------------
 
     def run_atk(self, env: IsolatedEnv, home: Path, *args: str) -> Tuple[float, subprocess.CompletedProcess]:
-        environ = env.environ({'ATK_HOME': str(home)})
+        environ = env.environ(dict({'ATK_HOME': str(home)}, **USER_PYTHON))
         cpu = children_cpu()
         start = time.perf_counter()
         proc = subprocess.run([str(self.atk_bin)] + list(args), env=environ, cwd=str(env.work), stdin=subprocess.DEVNULL,
@@ -328,7 +331,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             argv.append(str(path))
         else:
             argv.append(playbook)
-        full_env = runner.environ(environ)
+        full_env = runner.environ(dict(USER_PYTHON, **(environ or {})))
         cpu = children_cpu()
         start = time.perf_counter()
         proc = subprocess.run(argv, env=full_env, cwd=str(run_dir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
