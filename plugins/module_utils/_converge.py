@@ -12,6 +12,7 @@ would leave it: a temporary clone of a repository not cloned yet, the manifest a
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 
@@ -145,7 +146,13 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
                 home_run.warnings.extend(pushed[1])
         finally:
             home_run.cleanup()
-        after = _home_repo.predict(before, home_run.actions) if check_mode else _home_repo.describe(home, git)
+        if check_mode:
+            after = _home_repo.predict(before, home_run.actions)
+        elif home_run.actions or result["changed"]:
+            after = _home_repo.describe(home, git)
+        else:
+            # Nothing was written (the no-op): the home is as described before, three git calls fewer.
+            after = copy.deepcopy(before)
     result["home_actions"] = home_run.actions
     result["home_before"], result["home_after"] = before, after
     result["changed"] = result["changed"] or bool(home_run.actions)
