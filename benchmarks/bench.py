@@ -239,6 +239,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.started = time.monotonic()
         self.load_before = os.getloadavg()
         self.last_cpu = 0.0
+        self.last_stdout = ''
         self.fixture: Dict[str, object] = {}
         self.required_env: Dict[str, str] = {}
         self.scaling: List[Tuple[str, Measure, int]] = []
@@ -338,6 +339,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                               stderr=subprocess.PIPE, text=True, check=False, timeout=3600)
         elapsed = time.perf_counter() - start
         self.last_cpu = children_cpu() - cpu
+        self.last_stdout = proc.stdout
         data = parse_output(proc.stdout)
         if proc.returncode != 0 or data is None:
             raise BenchError('ansible-playbook %s exited %d\n--- stdout\n%s\n--- stderr\n%s' % (
@@ -683,9 +685,11 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                 sides[side].add(seconds, self.last_cpu)
 
             self.interleave(list(sides), run)
+            rounds = self.ssh_rounds(env, fleet, inventories)
             self.add_row(Row(7, 'cold bootstrap of 3 SSH hosts / 1 host', 1.3, Ratio(sides['3'], sides['1']),
                              module_text='same (SSH hosts always take the module path)',
-                             note='pipelining on (ansible_ssh_pipelining=true), ssh masters warm'))
+                             note='pipelining on (ansible_ssh_pipelining=true), ssh masters warm; SSH connection rounds of one host '
+                             'for the role (ansible-playbook -vvv, "SSH: EXEC" lines): %s' % rounds))
             if '1off' in sides:
                 self.detail('7: pipelining off: 3 hosts / 1 host %s; 1 host off / on %s; 3 hosts off / on %s' % (
                     Ratio(sides['3off'], sides['1off']).text(), Ratio(sides['1off'], sides['1']).text(),
@@ -694,6 +698,21 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         finally:
             fleet.stop()
             self.daemon.restart(listen=['127.0.0.1'])
+
+    def ssh_rounds(self, env: IsolatedEnv, fleet, inventories: Dict[str, str]) -> str:
+        """How many SSH connection rounds (an ssh or sftp command) the role costs one host, counted in
+        ``-vvv`` output: pipelining on and off, and on without ``ansible_python_interpreter`` (interpreter
+        discovery). The host's home is the one the last timed run converged: the role is a no-op there."""
+        host = fleet.hosts[0]
+        variants = {'pipelining on': inventories['on'], 'pipelining off': inventories['off'],
+                    'pipelining on, interpreter discovered': re.sub(r'ansible_python_interpreter=\S+\n', '', inventories['on'])}
+        counts = []
+        for label, inventory in variants.items():
+            extra = {'atk_hosts': host.name, 'bench_environment': self.required_env}
+            self.run_playbook(env, FLEET_PLAY, extra, inventory=inventory, tag='fleet-rounds', argv_extra=['-vvv'])
+            execs = [line for line in self.last_stdout.splitlines() if 'SSH: EXEC' in line and host.address in line]
+            counts.append('%s %d' % (label, len(execs)))
+        return ', '.join(counts)
 
     # -- checks -----------------------------------------------------------------------------------
 
