@@ -9,6 +9,7 @@ import glob
 import os
 
 import pytest
+import yaml
 
 from ansible_collections.atk.core.plugins.module_utils import _spec
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
@@ -408,3 +409,22 @@ def test_plugin_files_leading_out_of_the_folder_are_refused_unread(tmp_path):
 def test_parse_yaml_reports_characters_the_reader_refuses():
     with pytest.raises(AtkError, match="Invalid YAML in 'index.yaml'"):
         _spec.parse_yaml("a: caf\udce9\n", "index.yaml")  # bytes that were not UTF-8, surrogate-escaped
+
+
+def test_plain_text_takes_libyaml_and_gives_what_the_python_parser_gives():
+    text = 'schema_version: "2026-02-06"\nconfig: {auto_commit: yes}\nplugins:\n- name: a\n  n: 0x1F\n  d: 2001-12-14\n'
+    assert _spec.parse_yaml(text, "m") == yaml.safe_load(text)
+    if getattr(yaml, "CSafeLoader", None) is not None:
+        assert _spec._PLAIN_TEXT.match(text)  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("text", ["a:\tb\n", "\ufeffa: b\n", "a: b\r\n", "a: \u00e9\n", "a: [b\n", "a: b: c\n"])
+def test_other_text_and_errors_are_the_python_parsers(text):
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        with pytest.raises(AtkError) as info:
+            _spec.parse_yaml(text, "f")
+        assert str(exc) in str(info.value)
+    else:
+        assert _spec.parse_yaml(text, "f") == expected
