@@ -13,6 +13,8 @@ atk wrote loads and saves back byte-identically.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import os
 import traceback
 
@@ -87,9 +89,39 @@ def manifest_path(home):
     return os.path.join(home, FILENAME)
 
 
-# path -> ((device, inode, size, mtime_ns), manifest): one run reads and validates a manifest once,
-# whatever the number of steps that look at it (the home, the plugins, the agents, the report).
+# path -> ((device, inode, size, mtime_ns), manifest, record key): one run reads and validates a
+# manifest once, whatever the number of steps that look at it (the home, the plugins, the agents, the report).
 _LOADED = {}
+
+# Across runs: a real converge records the manifest it validated in <home>/.git/atk-core/manifest.json,
+# the normalised manifest under the SHA-256 of the file's text and of the schema, so a later run reading
+# the very same text skips the YAML parser, the JSON Schema validation and the jsonschema import (the
+# largest cost of a no-op after Ansible's own). Any other text is parsed and validated as always; an
+# unreadable or foreign record is ignored. Check mode only reads records (see remember_validated).
+RECORD_FILE = "manifest.json"
+RECORD_VERSION = 1  # bump when parse_manifest could give another result for the same text
+_SCHEMA_DIGEST = hashlib.sha256(json.dumps(MANIFEST_SCHEMA, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _record_key(text):
+    return "%d %s %s" % (RECORD_VERSION, _SCHEMA_DIGEST,
+                         hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest())
+
+
+def _record_path(home):
+    return os.path.join(home, ".git", "atk-core", RECORD_FILE)
+
+
+def _recorded(home, record_key):
+    """The manifest recorded under ``record_key``, or None."""
+    try:
+        record = json.loads(_fs.read_text(_record_path(home)) or "null")
+        manifest = record["manifest"] if record["key"] == record_key else None
+        if manifest is not None and normalize(manifest) != manifest:
+            return None
+        return manifest
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def load_manifest(home):
@@ -105,10 +137,32 @@ def load_manifest(home):
     text = _fs.read_text(path)
     if text is None:
         raise AtkError("manifest.yaml not found at %s" % path, hint="Initialise the home with atk.core.atk_home first.")
-    manifest = parse_manifest(text, path)
+    record_key = _record_key(text)
+    manifest = _recorded(home, record_key)
+    if manifest is None:
+        manifest = parse_manifest(text, path)
     if key is not None:
-        _LOADED[path] = (key, copy.deepcopy(manifest))
+        _LOADED[path] = (key, copy.deepcopy(manifest), record_key)
     return manifest
+
+
+def remember_validated(home):
+    """Record the manifest this process read and validated, when the file still holds that text
+    (real runs only, under the home's lock: check mode writes nothing). Best effort: a record is
+    only a shortcut, and a run that cannot write one parses and validates next time as always."""
+    path = manifest_path(home)
+    cached = _LOADED.get(path)
+    state = os.path.dirname(_record_path(home))
+    if cached is None or not os.path.isdir(state):
+        return
+    try:
+        text = _fs.read_text(path)
+        if text is None or _record_key(text) != cached[2]:
+            return
+        _fs.atomic_write(_record_path(home), json.dumps({"key": cached[2], "manifest": cached[1]}, sort_keys=True),
+                         mode=0o600, temp_dir=state)
+    except (OSError, ValueError):
+        pass
 
 
 def save_manifest(home, manifest):

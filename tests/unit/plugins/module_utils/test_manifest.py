@@ -389,3 +389,65 @@ def test_broken_manifest_hint_names_the_real_home(tmp_path):
         M.load_manifest(str(home))
     assert "git -C %s checkout -- manifest.yaml" % home in str(info.value)
     assert "<home>" not in str(info.value)
+
+
+# -- the record of a validated manifest (.git/atk-core/manifest.json) -----------------------------
+
+def _home_with_record(tmp_path, manifest):
+    home = str(tmp_path)
+    os.makedirs(os.path.join(home, ".git", "atk-core"))
+    M.save_manifest(home, manifest)
+    M._LOADED.clear()  # pylint: disable=protected-access  # a new run
+    return home
+
+
+def test_a_recorded_manifest_is_not_parsed_again(tmp_path, monkeypatch):
+    manifest = M.with_entry(M.initial_manifest(), entry("A", "aa", "registry", HEX))
+    home = _home_with_record(tmp_path, manifest)
+    assert M.load_manifest(home) == manifest
+    M.remember_validated(home)
+    assert os.stat(M._record_path(home)).st_mode & 0o777 == 0o600  # pylint: disable=protected-access
+    M._LOADED.clear()  # pylint: disable=protected-access
+    monkeypatch.setattr(M, "parse_manifest", lambda *a, **k: pytest.fail("parsed again"))
+    assert M.load_manifest(home) == manifest
+
+
+def test_a_changed_manifest_is_parsed_and_validated_again(tmp_path):
+    home = _home_with_record(tmp_path, M.initial_manifest())
+    M.load_manifest(home)
+    M.remember_validated(home)
+    (tmp_path / "manifest.yaml").write_text('schema_version: "2026-02-06"\nplugins: [{name: x}]\n')
+    M._LOADED.clear()  # pylint: disable=protected-access
+    with pytest.raises(AtkError, match="Invalid manifest"):
+        M.load_manifest(home)
+
+
+def test_a_record_of_other_text_or_a_broken_record_is_ignored(tmp_path):
+    manifest = M.with_entry(M.initial_manifest(), entry("A", "aa"))
+    home = _home_with_record(tmp_path, manifest)
+    record = M._record_path(home)  # pylint: disable=protected-access
+    for text in ("{", "[]", '{"key": "x", "manifest": {}}', '{"manifest": {}}', "\xff"):
+        with open(record, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(text)
+        M._LOADED.clear()  # pylint: disable=protected-access
+        assert M.load_manifest(home) == manifest
+    # The right key with a manifest that is not a normalised one is not trusted either.
+    key = M._record_key((tmp_path / "manifest.yaml").read_text())  # pylint: disable=protected-access
+    with open(record, "w", encoding="utf-8") as handle:
+        handle.write('{"key": "%s", "manifest": {"plugins": []}}' % key)
+    M._LOADED.clear()  # pylint: disable=protected-access
+    assert M.load_manifest(home) == manifest
+
+
+def test_no_record_when_the_file_changed_since_it_was_read_or_without_a_state_dir(tmp_path):
+    home = _home_with_record(tmp_path, M.initial_manifest())
+    M.load_manifest(home)
+    M.save_manifest(home, M.with_entry(M.initial_manifest(), entry("A", "aa")))
+    M.remember_validated(home)
+    assert not os.path.exists(M._record_path(home))  # pylint: disable=protected-access
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    M.save_manifest(str(bare), M.initial_manifest())
+    M.load_manifest(str(bare))
+    M.remember_validated(str(bare))
+    assert sorted(os.listdir(str(bare))) == ["manifest.yaml"]
