@@ -106,7 +106,7 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
         step = PluginStep(home, _git.Git(run, git_path), sources, lifecycle=lifecycle, force=force, drift=drift,
                           check_mode=check_mode, environ=environ, details=details)
         result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
-        if not check_mode:
+        if not check_mode and result["changed"]:
             _manifest.remember_validated(home)
     result["warnings"] = warnings + result["warnings"]
     return result
@@ -155,7 +155,7 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
         else:
             # Nothing was written (the no-op): the home is as described before, three git calls fewer.
             after = copy.deepcopy(before)
-        if not check_mode:
+        if not check_mode and (home_run.actions or result["changed"]):
             _manifest.remember_validated(home)
     result["home_actions"] = home_run.actions
     result["home_before"], result["home_after"] = before, after

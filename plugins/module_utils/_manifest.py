@@ -93,11 +93,12 @@ def manifest_path(home):
 # manifest once, whatever the number of steps that look at it (the home, the plugins, the agents, the report).
 _LOADED = {}
 
-# Across runs: a real converge records the manifest it validated in <home>/.git/atk-core/manifest.json,
-# the normalised manifest under the SHA-256 of the file's text and of the schema, so a later run reading
-# the very same text skips the YAML parser, the JSON Schema validation and the jsonschema import (the
-# largest cost of a no-op after Ansible's own). Any other text is parsed and validated as always; an
-# unreadable or foreign record is ignored. Check mode only reads records (see remember_validated).
+# Across runs: a real converge that changed the home records its manifest in
+# <home>/.git/atk-core/manifest.json, normalised and validated, under the SHA-256 of the file's text and
+# of the schema, so a later run reading the very same text skips the YAML parser, the JSON Schema
+# validation and the jsonschema import (the largest cost of a no-op after Ansible's own). Any other text is
+# parsed and validated as always; an unreadable or foreign record is ignored. A no-op and check mode only
+# read records: they write nothing (see remember_validated).
 RECORD_FILE = "manifest.json"
 RECORD_VERSION = 1  # bump when parse_manifest could give another result for the same text
 _SCHEMA_DIGEST = hashlib.sha256(json.dumps(MANIFEST_SCHEMA, sort_keys=True).encode("utf-8")).hexdigest()
@@ -147,21 +148,23 @@ def load_manifest(home):
 
 
 def remember_validated(home):
-    """Record the manifest this process read and validated, when the file still holds that text
-    (real runs only, under the home's lock: check mode writes nothing). Best effort: a record is
-    only a shortcut, and a run that cannot write one parses and validates next time as always."""
+    """Record the manifest as the file holds it now, validated (see RECORD_FILE). Called at the end of a
+    real run that changed the home, under its lock (a no-op and check mode write nothing). Best effort:
+    a record is only a shortcut, and without one the next run parses and validates as always."""
     path = manifest_path(home)
-    cached = _LOADED.get(path)
     state = os.path.dirname(_record_path(home))
-    if cached is None or not os.path.isdir(state):
+    if not os.path.isdir(state):
         return
     try:
         text = _fs.read_text(path)
-        if text is None or _record_key(text) != cached[2]:
+        if text is None:
             return
-        _fs.atomic_write(_record_path(home), json.dumps({"key": cached[2], "manifest": cached[1]}, sort_keys=True),
+        record_key = _record_key(text)
+        cached = _LOADED.get(path)
+        manifest = cached[1] if cached is not None and cached[2] == record_key else parse_manifest(text, path)
+        _fs.atomic_write(_record_path(home), json.dumps({"key": record_key, "manifest": manifest}, sort_keys=True),
                          mode=0o600, temp_dir=state)
-    except (OSError, ValueError):
+    except (OSError, ValueError, AtkError):
         pass
 
 

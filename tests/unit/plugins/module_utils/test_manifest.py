@@ -439,10 +439,20 @@ def test_a_record_of_other_text_or_a_broken_record_is_ignored(tmp_path):
     assert M.load_manifest(home) == manifest
 
 
-def test_no_record_when_the_file_changed_since_it_was_read_or_without_a_state_dir(tmp_path):
+def test_the_record_holds_the_file_as_it_is_at_the_end_of_the_run(tmp_path, monkeypatch):
     home = _home_with_record(tmp_path, M.initial_manifest())
     M.load_manifest(home)
-    M.save_manifest(home, M.with_entry(M.initial_manifest(), entry("A", "aa")))
+    changed = M.with_entry(M.initial_manifest(), entry("A", "aa"))
+    M.save_manifest(home, changed)  # not read back by this process: remember parses and validates it
+    M.remember_validated(home)
+    M._LOADED.clear()  # pylint: disable=protected-access
+    monkeypatch.setattr(M, "parse_manifest", lambda *a, **k: pytest.fail("parsed again"))
+    assert M.load_manifest(home) == changed
+
+
+def test_no_record_of_an_invalid_manifest_or_without_a_state_dir(tmp_path):
+    home = _home_with_record(tmp_path, M.initial_manifest())
+    (tmp_path / "manifest.yaml").write_text('schema_version: "2026-02-06"\nplugins: [{name: x}]\n')
     M.remember_validated(home)
     assert not os.path.exists(M._record_path(home))  # pylint: disable=protected-access
     bare = tmp_path / "bare"
