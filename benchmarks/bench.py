@@ -109,6 +109,30 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and all its descendants, live or reaped: each
+    live process's own time plus what it collected from the children it waited for."""
+    procs = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry, encoding='utf-8', errors='replace') as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        procs[int(entry)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
+    children: Dict[int, List[int]] = {}
+    for child, (parent, _ticks) in procs.items():
+        children.setdefault(parent, []).append(child)
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += procs.get(current, (0, 0))[1]
+        todo.extend(children.get(current, []))
+    return total / os.sysconf('SC_CLK_TCK')
+
+
 def home_tree(root: Path) -> Dict[str, Tuple[bytes, int]]:
     """Every file of a home outside .git: {relative path: (bytes, mode)}."""
     out = {}
@@ -676,8 +700,11 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                     if proc.returncode != 0:
                         raise BenchError('clone on %s failed: %s' % (host.name, proc.stderr))
                 extra = {'atk_hosts': ':'.join(h.name for h in hosts), 'bench_environment': self.required_env}
+                host_cpu = [tree_cpu(h.proc.pid) for h in hosts]
                 seconds, data = self.run_playbook(env, FLEET_PLAY, extra, inventory=inventories['off' if side.endswith('off') else 'on'],
                                                   tag='fleet%s' % side)
+                sides[side].extra.setdefault('host_cpu', []).append(
+                    sum(tree_cpu(h.proc.pid) - before for h, before in zip(hosts, host_cpu)) / count)
                 for host in hosts:
                     changed, _unchanged = self.plugin_count(self.converge_result(data, host.name))
                     if changed != n:
@@ -690,6 +717,9 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                              module_text='same (SSH hosts always take the module path)',
                              note='pipelining on (ansible_ssh_pipelining=true), ssh masters warm; SSH connection rounds of one host '
                              'for the role (ansible-playbook -vvv, "SSH: EXEC" lines): %s' % rounds))
+            self.detail('7: CPU per run, controller (ansible-playbook and its ssh clients) / each host (its sshd sessions: the '
+                        'module, git, lifecycle): %s' % '; '.join('%s %s / %s s' % (
+                            m.label, fmt(m.cpu_median), fmt(median(m.extra.get('host_cpu', [])))) for m in sides.values()))
             if '1off' in sides:
                 self.detail('7: pipelining off: 3 hosts / 1 host %s; 1 host off / on %s; 3 hosts off / on %s' % (
                     Ratio(sides['3off'], sides['1off']).text(), Ratio(sides['1off'], sides['1']).text(),
