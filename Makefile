@@ -2,19 +2,24 @@
 #
 #   make venv          .venv/ (ansible-core 2.19, ansible-lint, molecule, pytest, ...) and
 #                      .venv-atk/ (atk-cli 0.4.0, the interoperability peer); idempotent
+#   make system-deps   the Debian packages the tests need, as root (git, make, python3-venv, and
+#                      openssh-server etc. for the fleet tests); `make test` runs it first
 #   make collection    mirror the repo into $(LAYOUT_ROOT)/ansible_collections/atk/core
 #   make units-pytest  plain pytest over tests/unit (fast; no tests is not a failure)
 #   make lint          ansible-lint --profile production --offline
 #   make build         build + install the collection tarball, render every module's docs
 #   make sanity        ansible-test sanity --venv (no ignore files allowed)
 #   make units         ansible-test units --venv
-#   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk)
+#   make integration   pytest tests/integration (real git daemon, ansible-playbook, atk); modules on
+#                      the local connection run in-process (the default)
+#   make module-path   the acceptance and secret-leak suites again, every module on the module path
+#                      (atk_core_in_process=false): both execution paths pass the same tests
 #   make galaxy-importer  galaxy-importer (Galaxy's upload check) on the built tarball, offline; any
 #                      warning or error fails
 #   make matrix        the acceptance subset (tests marked `matrix`) on the oldest supported
 #                      ansible-core too (ANSIBLE_MATRIX, default 2.17; .venv's 2.19 runs it in `integration`)
 #   make molecule      molecule scenarios under extensions/molecule/ (skipped when none)
-#   make test          all of the above, fast first, stopping at the first failure
+#   make test          system-deps, then all of the above, fast first, stopping at the first failure
 #   make demo          bootstrap a throw-away ATK home from demo/registry/ served on loopback
 #   make agent-clis    npm-install the Claude Code, Codex, Gemini and Auggie CLIs into $(AGENT_CLIS_DIR)
 #                      (~45 s, ~750 MB; not part of `make test`): tests/integration/test_atk_agent_clis.py
@@ -56,12 +61,18 @@ PYTEST_ARGS ?=
 # INTEGRATION_ARGS=` runs serially (easier to read when debugging one test).
 UNITS_ARGS ?= -n auto
 INTEGRATION_ARGS ?= -n auto
-PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra
+# tmp_path_retention_policy=failed: pytest deletes a passing test's temp folders (homes, repos,
+# daemons' files) right away and the whole run's at the end; a failure keeps its folders to look at.
+PYTEST := $(VRUN) $(VBIN)/python -m pytest -p no:cacheprovider -ra -o tmp_path_retention_policy=failed
+# The unit tests that compare with the real atk skip when they cannot find .venv-atk; under make
+# it always exists (venv builds it), so such a skip means the tests looked in the wrong place.
+CHECK_ATK_SKIPS = if grep -qE 'SKIPPED.*(\.venv-atk|differential oracle)' "$$out"; then \
+	echo "$@: the tests above skipped for want of the atk peer, but $(VENV_ATK) exists: they must find it"; exit 1; fi
 
-TEST_STEPS := venv collection units-pytest lint build galaxy-importer sanity units integration matrix molecule
+TEST_STEPS := venv collection units-pytest lint build galaxy-importer sanity units integration module-path matrix molecule
 
 .PHONY: help venv system-deps collection units-pytest lint build sanity sanity-seed units \
-        integration molecule test demo changelog clean agent-clis
+        integration module-path molecule test demo changelog clean agent-clis
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -70,7 +81,7 @@ help:
 # Environments
 
 system-deps:
-	@bash tests/utils/ensure-system-deps.sh "$(PYTHON)"
+	@bash tests/utils/ensure-system-deps.sh --fleet "$(PYTHON)"
 
 venv: $(VENV_STAMP) $(VENV_ATK_STAMP)
 
@@ -105,8 +116,11 @@ collection:
 # Tests
 
 units-pytest: venv
-	@rc=0; $(PYTEST) --import-mode=importlib tests/unit $(UNITS_ARGS) $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "units-pytest: no unit tests collected (ok)"; rc=0; fi; exit $$rc
+	@out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
+	rc=0; $(PYTEST) --import-mode=importlib tests/unit $(UNITS_ARGS) $(PYTEST_ARGS) | tee "$$out" || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "units-pytest: no unit tests collected (ok)"; rc=0; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	$(CHECK_ATK_SKIPS)
 
 lint: venv collection
 	@ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" NO_COLOR=1 $(VRUN) $(VBIN)/ansible-lint --profile production --offline
@@ -128,11 +142,21 @@ sanity: venv collection sanity-seed
 	@cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
 
 units: venv collection sanity-seed
-	@cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test units --venv --python $(PYTHON_VERSION) --color no
+	@out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
+	(cd "$(COLLECTION_DIR)" && $(VRUN) $(VBIN)/ansible-test units --venv --python $(PYTHON_VERSION) --color no) | tee "$$out"; \
+	$(CHECK_ATK_SKIPS)
 
 integration: venv collection
 	@rc=0; $(PYTEST) tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "integration: no tests collected (ok)"; rc=0; fi; exit $$rc
+
+# The same acceptance and secret suites on the module path (AnsiballZ), which SSH hosts, become and
+# other interpreters take: the in-process path must give the same results.
+MODULE_PATH_TESTS := tests/integration/test_atk_plugin.py tests/integration/test_role.py \
+	tests/integration/test_world_moves.py tests/integration/robustness/test_robust_secrets.py
+
+module-path: venv collection
+	@ATK_CORE_EXECUTION=module $(PYTEST) $(MODULE_PATH_TESTS) $(INTEGRATION_ARGS) $(PYTEST_ARGS)
 
 # The agents' own CLIs, pinned to the versions test_atk_agent_clis.py was written against.
 AGENT_CLIS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/atk-core/agent-clis
@@ -147,8 +171,8 @@ agent-clis:
 
 # Scenarios: extensions/molecule/<name>/molecule.yml, default driver (managed: false), `prerun: false`.
 # The collection comes from the layout (molecule.yml reads ATK_CORE_LAYOUT_ROOT); each scenario gets
-# its own MOLECULE_EPHEMERAL_DIRECTORY, and ANSIBLE_HOME/XDG_CACHE_HOME, in a temp dir removed at
-# the end; hosts without their own ansible_python_interpreter use the venv's Python.
+# its own MOLECULE_EPHEMERAL_DIRECTORY, ANSIBLE_HOME, XDG_CACHE_HOME and TMPDIR, in a temp dir removed
+# at the end; hosts without their own ansible_python_interpreter use the venv's Python.
 molecule: venv collection
 	@scenarios=$$(ls extensions/molecule/*/molecule.yml 2>/dev/null || true); \
 	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios under extensions/molecule/, skipping"; exit 0; fi; \
@@ -156,7 +180,8 @@ molecule: venv collection
 	cd extensions; \
 	for file in $$scenarios; do \
 	    scenario=$$(basename "$$(dirname "$$file")"); \
-	    ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/$$scenario/ansible" \
+	    mkdir -p "$$work/$$scenario/tmp"; \
+	    ANSIBLE_COLLECTIONS_PATH="$(LAYOUT_ROOT)" ANSIBLE_HOME="$$work/$$scenario/ansible" TMPDIR="$$work/$$scenario/tmp" \
 	        MOLECULE_EPHEMERAL_DIRECTORY="$$work/$$scenario/ephemeral" XDG_CACHE_HOME="$$work/$$scenario/cache" \
 	        ATK_PEER_BIN="$(VENV_ATK)/bin/atk" ANSIBLE_PYTHON_INTERPRETER="$(VBIN)/python" NO_COLOR=1 \
 	        $(VRUN) $(VBIN)/molecule test --scenario-name "$$scenario"; \
@@ -219,7 +244,10 @@ matrix: venv collection $(foreach version,$(ANSIBLE_MATRIX),$(REPO)/.cache/venv-
 	done
 
 # Everything, fast first; stops at the first failing step and prints how long each step took.
+# First the Debian packages (as root): openssh-server and friends are for the fleet tests only,
+# which is why `make demo` and `make venv` do not install them.
 test:
+	@bash tests/utils/ensure-system-deps.sh --fleet "$(PYTHON)"
 	@total=$$(date +%s); summary=""; \
 	for step in $(TEST_STEPS); do \
 	    start=$$(date +%s); echo "==> make $$step"; \
@@ -247,7 +275,7 @@ changelog: venv
 	@$(VRUN) $(VBIN)/antsibull-changelog lint
 
 clean:
-	rm -rf "$(LAYOUT_ROOT)" tests/output .pytest_cache
+	rm -rf "$(LAYOUT_ROOT)" "$(DEMO_DIR)" tests/output .pytest_cache .hypothesis
 
 # ---------------------------------------------------------------------------------------------
 # Benchmark, not a test: atk.core against the real atk 0.4.0 on the same work (loopback git daemon,

@@ -11,8 +11,6 @@ class ModuleDocFragment(object):
     DOCUMENTATION = r"""
 options: {}
 attributes:
-  action:
-    description: Indicates this has a corresponding action plugin, so some parts of the work can run on the controller.
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:

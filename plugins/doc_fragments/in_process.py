@@ -19,4 +19,9 @@ options:
       - V(false) always takes the module path. Left out, the variable C(atk_core_in_process) decides (for
         example V(false) for a host in inventory), else V(true).
     type: bool
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin, so some parts of the work can run on the controller.
+    support: full
+    details: On the local connection the work runs in the controller's process (see O(in_process)).
 """

@@ -25,6 +25,9 @@ from ansible_collections.atk.core.plugins.module_utils import _home_repo
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _desired
 from ansible_collections.atk.core.plugins.module_utils import _plan
+from ansible_collections.atk.core.plugins.module_utils import _plan_diff
+from ansible_collections.atk.core.plugins.module_utils import _saved_plan
+from ansible_collections.atk.core.plugins.module_utils import _signatures
 from ansible_collections.atk.core.plugins.module_utils import _sources
 from ansible_collections.atk.core.plugins.module_utils._agents import _converge as _agents
 
@@ -34,7 +37,7 @@ def _summary(manifest):
                          "ref": e["source"]["ref"]} for e in manifest["plugins"]]}
 
 
-def _diffs(home, before, after, plans):
+def _diffs(home, before, after, plans, contents=None):
     diffs = [{"before_header": os.path.join(home, _manifest.FILENAME), "after_header": os.path.join(home, _manifest.FILENAME),
               "before": _manifest.dump_manifest(before), "after": _manifest.dump_manifest(after)}]
     for plan in plans:
@@ -53,10 +56,13 @@ def _diffs(home, before, after, plans):
             for key in plan.env[1] + plan.env[2]:
                 lines_after.append(".env: %s=<hidden>%s\n" % (key, "  (changed)" if key in plan.env[2] else ""))
         label = "plugins/%s" % plan.directory
+        first, rest = (contents or {}).get(plan.directory) or ([], [])
+        diffs.extend(first)
         diffs.append({
             "before_header": "%s @ %s" % (label, plan.before_ref or "(not installed)") if plan.action != "add" else label + " (absent)",
             "after_header": "%s (removed)" % label if plan.action == "remove" else "%s @ %s" % (label, plan.target_ref or plan.before_ref or "local"),
             "before": "".join(lines_before), "after": "".join(lines_after)})
+        diffs.extend(rest)
     return diffs
 
 
@@ -75,7 +81,8 @@ def plugin_task(params, run, git_path, check_mode, want_diff, environ=None):
         run, git_path, params["home"], items, default_state=params["state"], prune=params["prune"],
         all_plugins=params["all"], registry_url=params["registry_url"], force=params["force"],
         lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], lock_timeout=params["lock_timeout"],
-        check_mode=check_mode, want_diff=want_diff, environ=environ, drift=params["drift"], details=params["details"])
+        check_mode=check_mode, want_diff=want_diff, environ=environ, drift=params["drift"], details=params["details"],
+        policy=_signatures.Policy.from_params(params, environ))
 
 
 def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
@@ -90,16 +97,19 @@ def converge_task(params, run, git_path, check_mode, want_diff, environ=None):
         lifecycle=params["lifecycle"], cache_dir=params["cache_dir"], drift=params["drift"],
         agents_prune=params["agents_prune"], agents_secrets=params["agents_secrets"],
         lock_timeout=params["lock_timeout"], check_mode=check_mode, want_diff=want_diff, environ=environ,
-        details=params["details"])
+        details=params["details"], plan=params["plan"], plan_host=params["plan_host"], plan_record=params["plan_record"],
+        policy=_signatures.Policy.from_params(params, environ))
 
 
 def converge_plugins(run, git_path, home, items, default_state="present", prune=False, all_plugins=False,
                      registry_url=None, force=False, lifecycle=True, cache_dir=None,
-                     lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair", details="auto"):
-    """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``)."""
+                     lock_timeout=600, check_mode=False, want_diff=False, environ=None, drift="repair", details="auto",
+                     policy=None):
+    """Plan and (unless ``check_mode``) apply. Returns the module result (plus ``warnings``, ``errors``).
+    ``policy``: a :class:`_signatures.Policy` every fetched commit must satisfy."""
     home = _home.resolve_home(home, environ)
     items = [_desired.normalize_item(item, default_state) for item in items]
-    sources = _sources.Sources(run, cache_dir, registry_url, environ)
+    sources = _sources.Sources(run, cache_dir, registry_url, environ, policy)
     exists = _home.require(home, check_mode)
     with _home.lock(home, timeout=lock_timeout, shared=check_mode):
         warnings = _git.clear_stale_locks(home, lock_timeout, check_mode) if exists else []
@@ -109,35 +119,68 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
         if not check_mode and result["changed"]:
             _manifest.remember_validated(home)
     result["warnings"] = warnings + result["warnings"]
+    return _verified(result, policy)
+
+
+def _verified(result, policy):
+    """The commits whose signatures this run checked (``verified``), and the policy's warnings."""
+    if policy is not None:
+        result["warnings"] = result["warnings"] + policy.warnings
+        if policy.enabled:
+            result["verified"] = list(policy.verified)
     return result
 
 
 def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, config=None, push=False, items=(),
              default_state="present", prune=False, all_plugins=True, registry_url=None, force=False, lifecycle=True,
              cache_dir=None, drift="repair", agents_prune=False, agents_secrets="reference", lock_timeout=600,
-             check_mode=False, want_diff=False, environ=None, details="auto"):
-    """The home, its plugins, their agents, then the push, under one lock. Returns atk_converge's result."""
+             check_mode=False, want_diff=False, environ=None, details="auto", plan=None, plan_host=None,
+             plan_record=False, policy=None):
+    """The home, its plugins, their agents, then the push, under one lock. Returns atk_converge's result.
+
+    ``plan_record`` (check mode): also return this host's record of a saved plan. ``plan``: a saved plan to
+    apply instead of ``items`` (see _saved_plan): verified first, ``plan_host`` names this host in it; the
+    home step and the agents step do not run. ``policy``: a :class:`_signatures.Policy` the home's and the
+    plugins' new commits must satisfy."""
     home = _home.resolve_home(home, environ)
+    saved = _load_plan(plan, plan_host, plan_record, check_mode)
+    if saved is not None and saved[1] is None:
+        return _saved_plan.untouched(home, _git.Git(run, git_path), saved[0], plan_host, want_diff)
+    if saved is not None:
+        # Refused before the lock too: a changed home gets nothing written, not even the lock file.
+        _saved_plan.check_home(saved[1], _saved_plan.home_identity(home))
     wiring = [dict((k, item.get(k)) for k in ("name", "url", "path", "agents", "state"))
               for item in items if item.get("agents") is not None]
     items = [_desired.normalize_item(item, default_state) for item in items]
     git = _git.Git(run, git_path)
-    sources = _sources.Sources(run, cache_dir, registry_url, environ)
+    sources = _sources.Sources(run, cache_dir, registry_url, environ, policy)
     if update is None:
         update = bool(repo)
     with _home.lock(home, timeout=lock_timeout, shared=check_mode):
-        home_run = _home_repo.HomeRun(home, git, check_mode, lock_timeout)
+        home_run = _home_repo.HomeRun(home, git, check_mode, lock_timeout, policy)
         try:
             before = _home_repo.describe(home, git)
-            try:
-                home_run.converge(repo=repo, remote_url=remote_url, update=update, config=config)
-            except AtkError as exc:
-                raise AtkError("The home step failed: %s" % exc.msg, hint=exc.hint, **exc.details)
+            identity = _saved_plan.home_identity(home) if plan_record or saved else None
+            if saved is not None:
+                _saved_plan.check_home(saved[1], identity)
+                items = [_desired.normalize_item(item) for item in _saved_plan.items(
+                    saved[1], _manifest.load_manifest(home), items)]
+                all_plugins, prune, wiring, agents_prune = False, False, [], False
+            else:
+                try:
+                    home_run.converge(repo=repo, remote_url=remote_url, update=update, config=config)
+                except AtkError as exc:
+                    raise AtkError("The home step failed: %s" % exc.msg, hint=exc.hint, **exc.details)
             exists = os.path.isdir(os.path.join(home_run.view, ".git"))
             step = PluginStep(home, git, sources, lifecycle=lifecycle, force=force, drift=drift, check_mode=check_mode,
                               environ=environ, view=home_run.view, manifest=home_run.manifest,
-                              incoming=home_run.incoming, details=details)
+                              incoming=home_run.incoming, details=details, saved=saved and saved[1],
+                              record=plan_record)
             result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
+            if plan_record:
+                result["plan_record"] = _saved_plan.host_record(identity, step.plans, step.digests, home_run.actions)
+            if saved is not None:
+                result["saved_plan"] = {"digest": saved[0]["digest"], "host": plan_host, "named": True}
             if wiring or agents_prune:
                 result["agents"] = _wire_agents(home, wiring, agents_prune, agents_secrets, check_mode, want_diff,
                                                 environ, result)
@@ -163,7 +206,21 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
     result["warnings"] = home_run.warnings + result["warnings"]
     if want_diff:
         result["diff"] = [_home_repo.diff(before, after)] + result["diff"] if home_run.actions else result["diff"]
-    return result
+    return _verified(result, policy)
+
+
+def _load_plan(plan, host, record, check_mode):
+    """(document, this host's record or None) of a saved plan to apply, verified; None without one."""
+    if record and not check_mode:
+        raise AtkError("plan_record needs check mode: a saved plan is what a preview computed.")
+    if plan is None:
+        return None
+    if record:
+        raise AtkError("plan and plan_record contradict each other: a run either applies a saved plan or writes one.")
+    if not host:
+        raise AtkError("plan needs plan_host: the name of this host in the saved plan.")
+    doc = _saved_plan.load(plan)
+    return doc, _saved_plan.host_entry(doc, host)
 
 
 def _wire_agents(home, wiring, prune, secrets, check_mode, want_diff, environ, result):
@@ -187,7 +244,7 @@ class PluginStep(object):
     as the home step leaves it (see _home_repo.HomeRun), for check mode."""
 
     def __init__(self, home, git, sources, lifecycle=True, force=False, drift="repair", check_mode=False,
-                 environ=None, view=None, manifest=None, incoming=(), details="auto"):
+                 environ=None, view=None, manifest=None, incoming=(), details="auto", saved=None, record=False):
         self.home = home
         self.git = git
         self.sources = sources
@@ -202,6 +259,9 @@ class PluginStep(object):
         self.plans = []
         self.auto_commit = True
         self.details = details
+        self.saved = saved        # a saved plan's host record: the plans must do exactly what it says
+        self.record = record      # compute the digests of staged files (for a saved plan's record)
+        self.digests = {}
 
     def would_commit(self):
         """Whether the real run would make a commit (for the push check mode predicts)."""
@@ -236,6 +296,12 @@ class PluginStep(object):
             self.plans = plans = planner.build(items, prune, default_state if all_plugins and default_state != "absent"
                                                else None)
             before = planner.manifest
+            if self.saved is not None or self.record:
+                self.digests = _saved_plan.staged_digests(plans)
+            if self.saved is not None:
+                _saved_plan.check_plans(self.saved, plans, self.digests)
+            contents = dict((plan.directory, _plan_diff.plugin_diffs(self.view, plan, self.environ))
+                            for plan in plans if want_diff and plan.staged)
             self.auto_commit = before["config"]["auto_commit"]
             after = _plan.manifest_after(before, plans)
             if check_mode:
@@ -254,14 +320,14 @@ class PluginStep(object):
             _fs.remove_tree(stage_root)
             if exists and not check_mode:
                 _fs.remove_tree(os.path.join(_home.state_dir(home), "tmp"))
-        return _result(home, plans, before, after, self.sources, warnings, want_diff, self.details)
+        return _result(home, plans, before, after, self.sources, warnings, want_diff, self.details, contents)
 
 
 # With more plugins than this, ``details=auto`` lists only the plugins that changed, drifted or failed.
 DETAILS_LIMIT = 100
 
 
-def _result(home, plans, before, after, sources, warnings, want_diff, details="auto"):
+def _result(home, plans, before, after, sources, warnings, want_diff, details="auto", contents=None):
     results = [plan.result() for plan in plans]
     counts = {"plugins": len(results), "changed": sum(1 for r in results if r["changed"])}
     counts["unchanged"] = counts["plugins"] - counts["changed"]
@@ -286,5 +352,5 @@ def _result(home, plans, before, after, sources, warnings, want_diff, details="a
         "errors": [e for plan in plans for e in plan.errors],
     }
     if want_diff:
-        result["diff"] = _diffs(home, before, after, plans)
+        result["diff"] = _diffs(home, before, after, plans, contents)
     return result

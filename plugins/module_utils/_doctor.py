@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """``atk doctor``: keep the home's secrets out of git. PRIVATE to the collection.
 
-atk 0.4.0 (contract §9): (1) normalise ``.gitignore`` so the secrets block is last; (2) every
+atk 0.4.0 (docs/atk-compatibility.md §9): (1) normalise ``.gitignore`` so the secrets block is last; (2) every
 tracked path whose basename is ``.env``, ends with ``.env`` or starts with ``.env.`` is removed
 from the index with ``git rm --cached`` (the files stay on disk); (3) ``git add .gitignore`` when
 it changed; (4) with ``auto_commit``, commit ``atk doctor: keep secrets out of git`` (then the
@@ -161,6 +161,17 @@ def run_doctor(home, git, check_mode=False, lock_timeout=600):
         "warnings": warnings,
         "gitignore": {"before": found["gitignore_before"], "after": found["gitignore_after"]},
     }
+
+
+def doctor_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_doctor's work from its validated parameters."""
+    home = _home.resolve_home(params["home"], environ)
+    git = _git.Git(run, git_path)
+    with _home.lock(home, timeout=params["lock_timeout"], shared=check_mode):
+        result = run_doctor(home, git, check_mode=check_mode, lock_timeout=params["lock_timeout"])
+    if want_diff:
+        result["diff"] = diff(result)
+    return result
 
 
 def diff(result):

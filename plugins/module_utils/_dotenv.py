@@ -26,7 +26,7 @@ Divergences from python-dotenv (documented, deliberate):
 
 Note that atk's own writer (``atk setup``) quotes only on spaces and escapes nothing: after
 ``atk setup`` rewrites the file, values containing ``"`` with a space, ``${...}``, a newline
-or a trailing backslash inside quotes no longer read back the same (contract pitfall 9).
+or a trailing backslash inside quotes no longer read back the same (docs/atk-compatibility.md §13 pitfall 9).
 """
 
 from __future__ import annotations

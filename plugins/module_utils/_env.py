@@ -7,7 +7,7 @@ Secrets: values only ever flow from the caller into :mod:`_envfile`'s writer. No
 returns, raises or warns holds a value: results carry key *names*, and the diff shows
 ``KEY=<hidden>`` lines.
 
-atk's rules that matter here (contract 6.1-6.3):
+atk's rules that matter here (docs/atk-compatibility.md §6.1-§6.3):
 
 * a key is *set* when it is in ``.env`` with any value, ``''`` included, or in the process
   environment; a bare ``KEY`` line is not set; plugin.yaml defaults do not count;
@@ -223,4 +223,17 @@ def converge_env(home=None, plugin=None, values=None, state="present", keys=None
         error.details.update(result)
         raise error
     result["diff"] = masked_diff(path, text, new_text, changed_keys)
+    return result
+
+
+def env_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_env's work from its validated parameters."""
+    warnings = []
+    result = converge_env(home=params["home"], plugin=params["plugin"], values=params["values"], state=params["state"],
+                          keys=params["keys"], exclusive=params["exclusive"], defaults=params["defaults"],
+                          check_required=params["check_required"], check_mode=check_mode, environ=environ,
+                          lock_timeout=params["lock_timeout"], warn=warnings.append)
+    if not want_diff:
+        result.pop("diff", None)
+    result["warnings"] = warnings
     return result

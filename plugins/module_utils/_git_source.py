@@ -20,7 +20,7 @@ ATK_DIR = ".atk"
 
 
 class GitSource(CacheRepo):
-    """A plugin repository with an ``.atk/`` folder (atk §4.4). ``url`` is the raw manifest URL."""
+    """A plugin repository with an ``.atk/`` folder (docs/atk-compatibility.md §4.4). ``url`` is the raw manifest URL."""
 
     kind = "git"
 

@@ -95,6 +95,7 @@ class _NoLock(object):
 
 NO_LOCK = _NoLock()   # for a caller that already holds the lock
 
+
 def lock(home, timeout=600, shared=False):
     """The lock that serialises atk.core runs on ``home`` (shared for check mode).
 
@@ -135,7 +136,7 @@ def check_init_target(home):
         return True
     if os.listdir(home):
         raise AtkError("Directory exists but is not a valid ATK Home: %s (%s)" % (home, "; ".join(errors)),
-                       hint="Point the home option elsewhere or move that directory away.")
+                       hint="Point the home option (the role's atk_home) elsewhere or move that directory away.")
     return False
 
 

@@ -19,6 +19,7 @@ from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _home_sync
 from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _signatures
 from ansible_collections.atk.core.plugins.module_utils import _state
 from ansible_collections.atk.core.plugins.module_utils import _urls
 
@@ -49,13 +50,13 @@ def describe(home, git):
 
 
 def converge_home(home, git, check_mode=False, state="present", repo=None, remote_url=None, update=False,
-                  config=None, push=False, force=False, lock_timeout=600):
+                  config=None, push=False, force=False, lock_timeout=600, policy=None):
     """Bring the home to the asked state. Returns (actions, warnings); check mode writes nothing.
 
     ``actions`` is the list of what was (or would be) done, each a dict with ``action``
     (init, clone, repair, remote, update, config, push, remove) and details.
     """
-    run = HomeRun(home, git, check_mode, lock_timeout)
+    run = HomeRun(home, git, check_mode, lock_timeout, policy)
     try:
         run.converge(state, repo, remote_url, update, config, push, force)
     finally:
@@ -70,8 +71,9 @@ class HomeRun(object):
     manifest after the update and config changes; None: read it from ``view``) and ``incoming``
     (plugin folders whose tracked files the update brings: check mode cannot see them yet)."""
 
-    def __init__(self, home, git, check_mode=False, lock_timeout=600):
+    def __init__(self, home, git, check_mode=False, lock_timeout=600, policy=None):
         self.home = home
+        self.policy = policy   # _signatures.Policy: the commits a clone or an update takes are verified
         self.git = git
         self.check_mode = check_mode
         self.lock_timeout = lock_timeout
@@ -104,9 +106,9 @@ class HomeRun(object):
                 # Look at what the clone will hold from a temporary clone outside the home.
                 self._temp = tempfile.mkdtemp(prefix="atk-core-clone-")
                 self.view = os.path.join(self._temp, "home")
-                _clone(git, repo, self.view)
+                _clone(git, repo, self.view, self.policy)
             else:
-                _clone(git, repo, home)
+                _clone(git, repo, home, self.policy)
             _home.repair(self.view)
         elif fresh:
             self.actions.append({"action": "init"})
@@ -150,10 +152,10 @@ class HomeRun(object):
         home, git = self.home, self.git
         if _home_sync.upstream_of(git, home) is None:
             raise AtkError("Cannot update %s: its branch tracks no remote branch." % home,
-                           hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update."
-                           % home)
+                           hint="Set an upstream (git -C %s branch --set-upstream-to origin/<branch>) or drop update "
+                           "(the role's atk_home_update)." % home)
         state = _state.load(home)
-        result = _home_sync.compute(git, home, None, state.get("own_commits") or [])
+        result = _home_sync.compute(git, home, None, state.get("own_commits") or [], self.policy)
         try:
             if result.changed:
                 self.actions.append(result.action())
@@ -199,7 +201,7 @@ class HomeRun(object):
                 self.warnings.extend(git.auto_push(home))
 
 
-def _clone(git, repo, home):
+def _clone(git, repo, home, policy=None):
     if repo.startswith("-") or "::" in repo.split("/", 1)[0]:
         raise AtkError("Refusing the home repository URL %s: it looks like an option or a remote-helper transport." % _urls.redact_url(repo))
     parent = os.path.dirname(home)
@@ -208,16 +210,29 @@ def _clone(git, repo, home):
     work = os.path.join(parent, _fs.TEMP_PREFIX + "clone-" + os.path.basename(home))
     _fs.remove_tree(work)
     try:
-        rc, dummy, err = git.run(["clone", "-q", "--", repo, work], check=False)
+        verifying = policy is not None and policy.enabled
+        rc, dummy, err = git.run(["clone", "-q"] + (["--no-checkout"] if verifying else []) + ["--", repo, work], check=False)
         if rc != 0:
             raise AtkError("Cannot clone the ATK home repository %s: %s" % (_urls.redact_url(repo), _git.first_line(err)),
                            hint="Check the URL, your credentials and your network connection.")
+        if verifying:
+            _verify_clone(git, repo, work, policy)
         if not os.path.isfile(os.path.join(work, _manifest.FILENAME)):
             raise AtkError("The repository %s is not an ATK home: it has no manifest.yaml." % _urls.redact_url(repo),
-                           hint="Point repo at a repository made by atk init / atk.core.atk_home.")
+                           hint="Point repo (the role's atk_home_repo) at a repository made by atk init / atk.core.atk_home.")
         os.rename(work, home)
     finally:
         _fs.remove_tree(work)
+
+
+def _verify_clone(git, repo, work, policy):
+    """The commit a clone checks out must be signed by an allowed key: checked before the checkout."""
+    rc, out, dummy = git.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=work, check=False)
+    if rc != 0:
+        raise AtkError("The repository %s is not an ATK home: it has no commit." % _urls.redact_url(repo))
+    _signatures.verify(policy, lambda args: git.run(args, cwd=work, check=False), out.strip(),
+                       "the home repository %s" % _urls.redact_url(repo))
+    git.run(["checkout", "-q"], cwd=work)
 
 
 def push_step(git, home, check_mode, pending=False):
@@ -233,7 +248,8 @@ def _push(git, home, check_mode, actions, warnings, pending=False):
     upstream = _home_sync.upstream_of(git, home)
     if upstream is None:
         if git.remote_url(home) is None:
-            warnings.append("push requested but the home has no remote; set remote_url.")
+            warnings.append("push requested but the home has no remote: clone it from repo (the role's atk_home_repo), set atk_home's "
+                            "remote_url, or run git remote add origin <url> in the home.")
             return
         rc, out, dummy = git.run(["branch", "--show-current"], cwd=home, check=False)
         branch = out.strip()
@@ -295,3 +311,26 @@ def _summary(info):
 def diff(before, after):
     return {"before_header": "%s (before)" % before["path"], "after_header": "%s (after)" % after["path"],
             "before": _summary(before), "after": _summary(after)}
+
+
+def home_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_home's work from its validated parameters."""
+    home = _home.resolve_home(params["path"], environ)
+    if params["state"] == "present" and os.path.lexists(home) and not os.path.isdir(home):
+        raise AtkError("Path exists but is a file, not a directory: %s" % home)
+    git = _git.Git(run, git_path)
+    policy = _signatures.Policy.from_params(params, environ)
+    with _home.lock(home, timeout=params["lock_timeout"], shared=check_mode):
+        before = describe(home, git)
+        actions, warnings = converge_home(
+            home, git, check_mode=check_mode, state=params["state"], repo=params["repo"],
+            remote_url=params["remote_url"], update=params["update"], config=params["config"],
+            push=params["push"], force=params["force"], lock_timeout=params["lock_timeout"], policy=policy)
+        after = predict(before, actions) if check_mode else describe(home, git)
+    result = dict(changed=bool(actions), path=home, actions=actions, before=before, after=after,
+                  warnings=warnings + policy.warnings)
+    if policy.enabled:
+        result["verified"] = policy.verified
+    if want_diff:
+        result["diff"] = diff(before, after)
+    return result

@@ -34,6 +34,7 @@ from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _gitignore
 from ansible_collections.atk.core.plugins.module_utils import _manifest
+from ansible_collections.atk.core.plugins.module_utils import _signatures
 from ansible_collections.atk.core.plugins.module_utils import _urls
 
 GITIGNORE = ".gitignore"
@@ -280,9 +281,11 @@ class _Replay(object):
         return self.work.out(["hash-object", "-w", "--stdin"], data=text)
 
 
-def compute(git, home, parent, own_commits=()):
+def compute(git, home, parent, own_commits=(), policy=None):
     """Fetch upstream into a temporary repository and compute the update. None when the branch
-    tracks nothing. The caller removes ``result.work`` (see :func:`finish`)."""
+    tracks nothing. The caller removes ``result.work`` (see :func:`finish`). With a verifying
+    ``policy`` (:mod:`_signatures`), the upstream commit the update takes must be signed by an
+    allowed key (checked in the temporary repository, before anything reaches the home)."""
     tracked = upstream_of(git, home)
     if tracked is None:
         return None
@@ -305,6 +308,9 @@ def compute(git, home, parent, own_commits=()):
             result.manifest_after = result.manifest_before   # nothing upstream that we lack
             work.run(["update-ref", "refs/heads/result", head])
             return result
+        if policy is not None and policy.enabled:
+            _signatures.verify(policy, lambda args: work.run(args, check=False), upstream,
+                               "the home repository %s (%s/%s)" % (_urls.redact_url(url), remote, branch))
         if work.run(["merge-base", "--is-ancestor", head, upstream], check=False)[0] == 0:
             result.commit = upstream                         # a fast-forward
         else:

@@ -4,7 +4,7 @@
 """Everything ``atk status``, ``atk mcp --json`` and ``atk doctor`` would tell, as data. PRIVATE.
 
 Read-only: the only commands run are git queries and the plugins' ``status`` commands
-(read-only by atk's contract), plus a short HTTP request to ``sse`` MCP endpoints, as
+(read-only in atk, docs/atk-compatibility.md §7), plus a short HTTP request to ``sse`` MCP endpoints, as
 ``atk status`` does. Nothing here returns a secret value unless explicitly asked
 (``reveal``); env sections list NAMES only.
 """
@@ -16,6 +16,7 @@ import os
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _doctor
 from ansible_collections.atk.core.plugins.module_utils import _fs
+from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _gitignore
 from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _lifecycle
@@ -289,4 +290,14 @@ def hygiene_facts(home, git):
         facts["gitignore_secrets_last"] = _gitignore.normalize(content) == content
     facts["tracked_secrets"] = _doctor.tracked_secrets(git, home)
     facts["doctor_needed"] = bool(facts["tracked_secrets"]) or facts["gitignore_secrets_last"] is False
+    return facts
+
+
+def info_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_info's work from its validated parameters (never changes anything)."""
+    home = _home.resolve_home(params["home"], environ)
+    facts = gather_locked(home, _git.Git(run, git_path), params["gather"], only=params["plugins"],
+                          reveal=params["reveal_secrets"], status_timeout=params["status_timeout"],
+                          lock_timeout=params["lock_timeout"])
+    facts["changed"] = False
     return facts

@@ -80,6 +80,15 @@ def log_path(home, directory, key):
     return os.path.join(folder, "%s.%s.log" % (directory, key))
 
 
+def _open_log(path):
+    """A new 0600 file for a command's output (None: discarded)."""
+    if not path:
+        return subprocess.DEVNULL
+    if os.path.lexists(path):
+        os.unlink(path)  # a daemon of an earlier run may still write to the old file
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+
 class Shell(object):
     """Runs one lifecycle command: ``/bin/sh -c <command>`` in its own session.
 
@@ -88,18 +97,19 @@ class Shell(object):
     """
 
     def run(self, command, cwd, env, log=None, timeout=None):
-        if log:
-            if os.path.lexists(log):
-                os.unlink(log)  # a daemon of an earlier run may still write to the old file
-            handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        else:
-            handle = subprocess.DEVNULL
+        return self.execute(["/bin/sh", "-c", command], cwd, env, log, timeout)
+
+    def execute(self, argv, cwd, env, log=None, timeout=None, errors=None):
+        """An argument list (a plugin script, run the way ``atk run`` runs it: no shell) as :meth:`run`
+        runs a command; ``errors``: a file of its own for stderr (default: with stdout in ``log``)."""
+        handles = [_open_log(log), _open_log(errors) if errors else subprocess.STDOUT]
         try:
-            proc = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=handle, stderr=subprocess.STDOUT, close_fds=True, start_new_session=True)
+            proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=handles[0],
+                                    stderr=handles[1], close_fds=True, start_new_session=True)
         finally:
-            if log:
-                os.close(handle)
+            for handle in handles:
+                if isinstance(handle, int) and handle >= 0:
+                    os.close(handle)
         try:
             return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -29,7 +29,7 @@ def _external_symlinks(root):
 
 
 def stage_local(path, dest, follow_symlinks=False, followed=None):
-    """Copy a local plugin into the new directory ``dest`` (atk §5.1); returns ``dest``.
+    """Copy a local plugin into the new directory ``dest`` (docs/atk-compatibility.md §5.1); returns ``dest``.
 
     ``path`` is a folder (must hold plugin.yaml or plugin.yml) or a single .yaml/.yml
     file (copied as ``dest/plugin.yaml`` with copy2, like atk). A folder is copied

@@ -10,7 +10,7 @@ need, and turns :class:`AtkError` into ``fail_json``.
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.atk.core.plugins.module_utils import _manifest
 from ansible_collections.atk.core.plugins.module_utils import _validate
@@ -33,6 +33,20 @@ def require_libraries(module, yaml=True, jsonschema=True):
     if jsonschema:
         if not _validate.HAS_JSONSCHEMA:
             module.fail_json(msg=missing_required_lib("jsonschema"), exception=_validate.JSONSCHEMA_IMPORT_ERROR)
+
+
+def new(argument_spec, module_class=AnsibleModule, **rules):
+    """The AnsibleModule of an atk.core module (check mode supported), its libraries checked."""
+    module = module_class(argument_spec=argument_spec, supports_check_mode=True, **rules)
+    require_libraries(module)
+    return module
+
+
+def run_task(module, task, git=True):
+    """Run ``task(params, run, git_path, check_mode, want_diff)`` (a module_utils function, the same
+    the in-process path calls) and exit with its result."""
+    git_path = module.get_bin_path("git", required=True) if git else None
+    run_module(module, lambda: task(module.params, make_runner(module), git_path, module.check_mode, module._diff))
 
 
 def run_module(module, work):

@@ -473,7 +473,10 @@ class Planner(object):
         return plan.item["path"].rstrip(os.sep) + os.sep
 
     def _is_own_leftover(self, directory):
-        return directory in (self.state.get("in_flight") or [])
+        """A folder atk.core put there: an add a killed run left (in flight), or a plugin it installed
+        whose entry left the manifest (an upstream removal pulled in leaves .env and install outputs)
+        and that is wanted again. Replacing it keeps its custom/ and .env, as an upgrade does."""
+        return directory in (self.state.get("in_flight") or []) or self.records.get(directory) is not None
 
     def _check_collisions_after_fetch(self):
         seen = {}

@@ -104,3 +104,22 @@ def converge_registry(run, url, cache_root, state="present", version=None, query
         if temp_root:
             _fs.remove_tree(temp_root)
     return result
+
+
+def registry_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_registry's work from its validated parameters."""
+    if params["state"] == "latest" and params["version"]:
+        raise AtkError("state=latest follows the remote's HEAD; drop version or use state=present.")
+    result = converge_registry(run, params["url"], params["cache_dir"], state=params["state"], version=params["version"],
+                               query=params["query"], validate=params["validate"], check_mode=check_mode)
+    if want_diff:
+        result["diff"] = {"before": "commit: %s\n" % result["before"]["commit"],
+                          "after": "commit: %s\n" % result["after"]["commit"],
+                          "before_header": "%s (cache)" % result["url"], "after_header": "%s (cache)" % result["url"]}
+    invalid = (result.get("validation") or {}).get("invalid")
+    if invalid:
+        details = dict(result)
+        details.pop("warnings", None)
+        raise AtkError("%d plugin(s) of %s are invalid: %s" % (
+            len(invalid), result["url"], "; ".join("%s: %s" % (i["name"], i["error"]) for i in invalid)), **details)
+    return result

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Start, stop and restart plugin services as atk 0.4.0 does, idempotently. PRIVATE to the collection.
 
-What atk does (contract §5.6 and §7), and what this file keeps:
+What atk does (docs/atk-compatibility.md §5.6 and §7), and what this file keeps:
 
 * lifecycle commands run as ``/bin/sh -c <command>`` with cwd = the plugin folder and env = the
   process environment plus the plugin's ``.env`` (the .env wins); ``custom/docker-compose.override.yml``
@@ -451,3 +451,12 @@ def converge_services(home, identifiers, state, all_plugins=False, check_mode=Fa
         run.execute()
         run.observe()
     return run.result()
+
+
+def service_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_service's work from its validated parameters."""
+    identifiers = [params["name"]] if params["name"] else list(params["names"] or [])
+    return converge_services(_home.resolve_home(params["home"], environ), identifiers, params["state"],
+                             all_plugins=params["all"], check_mode=check_mode, wait_health=params["wait_health"],
+                             health_timeout=params["health_timeout"], status_timeout=params["status_timeout"],
+                             lock_timeout=params["lock_timeout"], environ=environ)

@@ -84,6 +84,7 @@ from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
 from ansible_collections.atk.core.plugins.module_utils import _fs
 from ansible_collections.atk.core.plugins.module_utils import _git
 from ansible_collections.atk.core.plugins.module_utils import _lock
+from ansible_collections.atk.core.plugins.module_utils import _signatures
 from ansible_collections.atk.core.plugins.module_utils import _urls
 from ansible_collections.atk.core.plugins.module_utils._proc import subprocess_runner
 
@@ -150,6 +151,7 @@ class CacheRepo(object):
     """A bare partial clone of one remote, keyed by its (redacted) URL."""
 
     kind = "git"
+    policy = None   # a _signatures.Policy: ensure_commit verifies every commit it makes local
 
     def __init__(self, url, cache_root=None, run=subprocess_runner, blob_filter=GIT_SOURCE_FILTER,
                  git="git", lock_timeout=600):
@@ -420,6 +422,16 @@ class CacheRepo(object):
         self._git(["update-ref", PIN_PREFIX + sha, sha])
 
     def ensure_commit(self, sha, pinned=True):
+        """:meth:`_ensure_commit`, then, with a verifying ``policy`` (:mod:`_signatures`), the refusal
+        of a commit not signed by an allowed key: before any file of it is staged."""
+        sha = self._check_sha(sha)
+        with self._locked():
+            self._ensure_commit(sha, pinned)
+            if self.policy is not None and self.policy.enabled:
+                _signatures.verify(self.policy, lambda args: self._git(args, check=False), sha, self.display_url,
+                                   os.path.join(self.dir, "verified"))
+
+    def _ensure_commit(self, sha, pinned=True):
         """Make commit ``sha`` (and its trees) local. No-op, and no network, when it already is.
 
         Cold cache: clone (+ a fetch by id when the commit is on no branch or tag). Warm:

@@ -20,8 +20,9 @@ from ansible_collections.atk.core.plugins.module_utils._registry_source import R
 class Sources(object):
     """The sources of one run. ``cache_root`` None: :func:`_source_cache.default_cache_root`."""
 
-    def __init__(self, run, cache_root=None, registry_url=None, environ=None):
+    def __init__(self, run, cache_root=None, registry_url=None, environ=None, policy=None):
         self.run = run
+        self.policy = policy   # _signatures.Policy: every commit a source makes local is verified
         self.cache_root = cache_root or _source_cache.default_cache_root(environ)
         self.registry_url = registry_url or _urls.DEFAULT_REGISTRY_URL
         self._registries = {}
@@ -33,12 +34,14 @@ class Sources(object):
         url = url or self.registry_url
         if url not in self._registries:
             self._registries[url] = RegistryCache(url, self.cache_root, self.run)
+            self._registries[url].policy = self.policy
         return self._registries[url]
 
     def git(self, url):
         key = _urls.identity(url)
         if key not in self._gits:
             self._gits[key] = GitSource(url, self.cache_root, self.run)
+            self._gits[key].policy = self.policy
         return self._gits[key]
 
     def source_for(self, kind, url=None):

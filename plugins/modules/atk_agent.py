@@ -129,8 +129,9 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -252,7 +253,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atk.core.plugins.module_utils import _module
-from ansible_collections.atk.core.plugins.module_utils._agents import _adapters
+from ansible_collections.atk.core.plugins.module_utils import _specs
 from ansible_collections.atk.core.plugins.module_utils._agents import _converge
 from ansible_collections.atk.core.plugins.module_utils._agents import _items
 
@@ -270,42 +271,8 @@ class _AgentModule(AnsibleModule):
 
 
 def main():
-    module = _AgentModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            plugin=dict(type="str"),
-            plugins=_items.PLUGINS_OPTION,
-            agents=dict(type="list", elements="str", choices=list(_adapters.AGENTS)),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            scope=dict(type="str", choices=["user", "project"], default="user"),
-            project=dict(type="path"),
-            user_home=dict(type="path"),
-            secrets=dict(type="str", choices=["reference", "literal"], default="reference"),
-            skills=dict(type="bool", default=True),
-            prune=dict(type="bool", default=False),
-            force=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        mutually_exclusive=[("plugin", "plugins")],
-        required_if=[("scope", "project", ("project",))],
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-
-    def work():
-        result = _converge.converge_agents(
-            home=params["home"], plugin=params["plugin"], plugins=params["plugins"], agents=params["agents"],
-            state=params["state"], scope=params["scope"], project=params["project"], user_home=params["user_home"],
-            secrets=params["secrets"], skills=params["skills"], prune=params["prune"], force=params["force"],
-            check_mode=module.check_mode, want_diff=module._diff, lock_timeout=params["lock_timeout"])
-        for conflict in result["conflicts"]:
-            module.warn("%s: %s" % (conflict["file"], conflict.get("reason") or (conflict.get("skill") or {}).get("reason")))
-        if not module._diff:
-            result.pop("diff")
-        return result
-
-    _module.run_module(module, work)
+    module = _module.new(_specs.ATK_AGENT, module_class=_AgentModule, **_specs.ATK_AGENT_RULES)
+    _module.run_task(module, _converge.agent_task, git=False)
 
 
 if __name__ == "__main__":

@@ -118,44 +118,41 @@ options:
     description: Remove installed plugins O(plugins) does not list (needs O(all=false)).
     type: bool
     default: false
-  registry_url:
-    description: The registry's git URL.
-    type: str
-    default: https://github.com/Svtoo/atk-registry
-  force:
-    description: Remove even when uninstall fails; replace an unmanaged folder in a plugin's place.
+  plan_record:
+    description:
+      - Also return RV(plan_record), this host's part of a saved plan - the home it was computed against, and per
+        changed plugin its action, its C(from) and C(to) refs and a digest of the files it will install.
+      - Check mode only (a saved plan is what a preview computed). The role gathers the records of every host into
+        one plan file on the controller (its C(atk_plan_out) variable).
     type: bool
     default: false
-  lifecycle:
-    description: Run the plugins' install, stop and uninstall commands.
-    type: bool
-    default: true
-  drift:
+  plan:
     description:
-      - Source files of an installed plugin edited or deleted in place - V(repair) resyncs the plugin to its pin
-        (C(custom/) and C(.env) kept, install runs again), V(report) only lists them.
+      - A saved plan to apply exactly, as the JSON text of the plan file (or the parsed document). The role reads it
+        from the controller (its C(atk_plan_in) variable).
+      - Verified against its digest before anything else - an edited plan is refused and nothing is written.
+      - A plan that does not name O(plan_host) leaves this host untouched (a warning says so). Otherwise the home
+        must be the one the plan was computed against (every manifest entry, at the same refs, other than what the
+        plan itself changes), or this host is refused with a message that says what differs, and nothing is
+        written.
+      - Only the plugins the plan names are converged, each to the commit the plan records (even when its source
+        moved on since), and only when its files are the ones the plan's digest says. O(plugins) gives only their
+        C(.env) values and drift handling (values are never part of a plan). The home step (O(repo), O(update),
+        O(config)) and the agents step do not run; O(push) does.
+      - Cannot be combined with O(plan_record).
+    type: raw
+  plan_host:
+    description: The name of this host in O(plan) (the role passes C(inventory_hostname)). Required with O(plan).
     type: str
-    choices: [repair, report]
-    default: repair
-  details:
-    description:
-      - How much of RV(plugins) to return. V(all) lists every plugin considered; V(changed) only those that changed
-        (or would), drifted, warned or failed; V(auto) is V(all) up to 100 plugins and V(changed) beyond.
-        RV(counts) and RV(unchanged_plugins) always cover them all.
-    type: str
-    choices: [auto, all, changed]
-    default: auto
-  cache_dir:
-    description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core).
-    type: path
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
+  - atk.core.plugin_run
+  - atk.core.requirements
   - atk.core.in_process
+  - atk.core.verify
 attributes:
-  action:
-    support: full
-    details: On the local connection the work runs in the controller's process (see O(in_process)).
   check_mode:
     support: full
     details:
@@ -163,18 +160,19 @@ attributes:
         folder, upstream changes are fetched to one, and plugin files to the download cache.
   diff_mode:
     support: full
-    details: The home's before and after, manifest.yaml before and after, and per plugin the files that change.
+    details:
+      - The home's before and after, manifest.yaml before and after, and per plugin the files that change.
+      - Per plugin whose files move, what will run first (a summary, the C(lifecycle) and C(mcp) commands of
+        plugin.yaml before and after, the changed scripts those commands name, compose files), then a unified diff
+        of every other changed text file between the installed files and the new ones. Binary and large files are
+        one line (size, sha256). C(.env) values never appear (C(KEY=<hidden>)); secret values found in plugin files
+        are masked.
   idempotent:
     support: full
-requirements:
-  - git
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_home
   - module: atk.core.atk_plugin
   - module: atk.core.atk_agent
-  - role: atk.core.atk
 notes:
   - A failure names the step - the home step (clone, update) fails before any plugin is touched; plugins whose
     install fails or is blocked by unset required variables leave every other plugin converged.
@@ -259,12 +257,42 @@ agents:
   description: What the agents step did, as M(atk.core.atk_agent) returns it (C(results), C(files), C(conflicts)).
   returned: when an item has C(agents) or O(agents_prune) is on
   type: dict
+verified:
+  description:
+    - The commits whose signatures were checked and accepted - C(commit), C(source), C(format) (V(ssh) or V(openpgp)),
+      C(key) (its fingerprint), C(signer) (the principal or user id) and C(remembered) (accepted by an earlier run, not
+      checked again).
+  returned: when O(verify_commit=true)
+  type: list
+  elements: dict
+  sample: [{"commit": "9e2d...", "source": "https://github.com/Svtoo/atk-registry", "format": "ssh", "key": "SHA256:opaY6...",
+            "signer": "release@example.org", "remembered": false}]
 network:
   description: Network contacts of the plugins step (C(contacts), C(urls)); 0 when every pin is in place.
   returned: always
   type: dict
+plan_record:
+  description:
+    - This host's part of a saved plan (with O(plan_record)) - C(home) (C(path), and C(plugins), every manifest
+      entry by directory with C(name), C(source), C(url) and C(ref)), C(home_actions) (the home step's pending
+      actions), and C(plugins), one entry per changed plugin with C(plugin), C(name), C(source), C(location)
+      (registry name, git URL without credentials, or local path), C(action), C(from), C(to), C(files) (the
+      C(sha256:) digest of the files it will install) and C(new_required_env).
+  returned: when O(plan_record) is on
+  type: dict
+  sample: {"home": {"path": "/home/me/.atk", "plugins": {"fetch": {"name": "fetch", "source": "registry",
+           "url": null, "ref": "15f5..."}}}, "home_actions": [], "plugins": [{"plugin": "fetch", "name": "fetch",
+           "source": "registry", "location": "fetch", "action": "upgrade", "from": "15f5...", "to": "0d06...",
+           "files": "sha256:9c1e...", "new_required_env": []}]}
+saved_plan:
+  description: The saved plan this run applied - its C(digest), C(host) (O(plan_host)) and whether it C(named) this host.
+  returned: when O(plan) is given
+  type: dict
+  sample: {"digest": "sha256:4be1...", "host": "build-01", "named": true}
 diff:
-  description: The home, manifest.yaml and per-plugin file lists, before and after (with C(--diff)).
+  description:
+    - The home, manifest.yaml and per-plugin file lists, before and after, and the content diffs of the plugins whose
+      files move (with C(--diff)); see the C(diff_mode) attribute.
   returned: when diff mode is on
   type: list
   elements: dict

@@ -26,8 +26,10 @@ author:
   - atk.core maintainers (@atk-core)
 options: {}
 extends_documentation_fragment:
-  - atk.core.attributes
+  - atk.core.requirements
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -37,10 +39,6 @@ attributes:
     details: Shows C(.gitignore) before and after, and the secret files leaving the index (names only).
   idempotent:
     support: full
-requirements:
-  - git
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_info
   - module: atk.core.atk_home
@@ -103,34 +101,13 @@ diff:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.atk.core.plugins.module_utils import _doctor
-from ansible_collections.atk.core.plugins.module_utils import _git
-from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    home = _home.resolve_home(module.params["home"])
-    git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
-
-    def work():
-        with _home.lock(home, timeout=module.params["lock_timeout"], shared=module.check_mode):
-            result = _doctor.run_doctor(home, git, check_mode=module.check_mode, lock_timeout=module.params["lock_timeout"])
-        if module._diff:
-            result["diff"] = _doctor.diff(result)
-        return result
-
-    _module.run_module(module, work)
+    _module.run_task(_module.new(_specs.ATK_DOCTOR), _doctor.doctor_task)
 
 
 if __name__ == "__main__":

@@ -82,8 +82,9 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -262,41 +263,13 @@ diff:
   sample: {"before": "", "after": "EXA_API_KEY=<hidden>\n"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.atk.core.plugins.module_utils import _env
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path", aliases=["path"]),
-            plugin=dict(type="str", required=True),
-            values=dict(type="dict", no_log=True),
-            keys=dict(type="list", elements="str", no_log=False),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            exclusive=dict(type="bool", default=False),
-            defaults=dict(type="bool", default=False),
-            check_required=dict(type="bool", default=True),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-
-    def work():
-        result = _env.converge_env(
-            home=params["home"], plugin=params["plugin"], values=params["values"], state=params["state"],
-            keys=params["keys"], exclusive=params["exclusive"], defaults=params["defaults"],
-            check_required=params["check_required"], check_mode=module.check_mode,
-            lock_timeout=params["lock_timeout"], warn=module.warn)
-        if not module._diff:
-            result.pop("diff", None)
-        return result
-
-    _module.run_module(module, work)
+    _module.run_task(_module.new(_specs.ATK_ENV), _env.env_task, git=False)
 
 
 if __name__ == "__main__":

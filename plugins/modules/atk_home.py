@@ -76,8 +76,10 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - atk.core.attributes
+  - atk.core.requirements
   - atk.core.home.lock_timeout
+  - atk.core.attributes
+  - atk.core.verify
 attributes:
   check_mode:
     support: full
@@ -87,10 +89,6 @@ attributes:
     details: Shows the home's summary (validity, HEAD, remote, config, plugin directories) before and after.
   idempotent:
     support: full
-requirements:
-  - git
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_plugin
   - module: atk.core.atk_env
@@ -175,56 +173,25 @@ diff:
   description: Before and after summaries, with headers, when run with C(--diff).
   returned: when diff mode is on
   type: dict
+verified:
+  description:
+    - The commits whose signatures were checked and accepted - C(commit), C(source), C(format) (V(ssh) or V(openpgp)),
+      C(key) (its fingerprint), C(signer) (the principal or user id) and C(remembered) (accepted by an earlier run).
+  returned: when O(verify_commit=true)
+  type: list
+  elements: dict
+  sample: [{"commit": "9e2d...", "source": "the home repository https://git.example.org/team/atk-home", "format": "ssh",
+            "key": "SHA256:opaY6...", "signer": "release@example.org", "remembered": false}]
 """
 
-import os
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.atk.core.plugins.module_utils import _git
-from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _home_repo
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", aliases=["home"]),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            repo=dict(type="str"),
-            remote_url=dict(type="str"),
-            update=dict(type="bool", default=False),
-            push=dict(type="bool", default=False),
-            config=dict(type="dict", options=dict(auto_commit=dict(type="bool"), auto_push=dict(type="bool"))),
-            force=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    home = _home.resolve_home(params["path"])
-    git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
-
-    def work():
-        with _home.lock(home, timeout=params["lock_timeout"], shared=module.check_mode):
-            before = _home_repo.describe(home, git)
-            actions, warnings = _home_repo.converge_home(
-                home, git, check_mode=module.check_mode, state=params["state"], repo=params["repo"],
-                remote_url=params["remote_url"], update=params["update"], config=params["config"],
-                push=params["push"], force=params["force"], lock_timeout=params["lock_timeout"])
-            after = _home_repo.predict(before, actions) if module.check_mode else _home_repo.describe(home, git)
-        for warning in warnings:
-            module.warn(warning)
-        result = dict(changed=bool(actions), path=home, actions=actions, before=before, after=after)
-        if module._diff:
-            result["diff"] = _home_repo.diff(before, after)
-        return result
-
-    if params["state"] == "present" and os.path.lexists(home) and not os.path.isdir(home):
-        module.fail_json(msg="Path exists but is a file, not a directory: %s" % home)
-    _module.run_module(module, work)
+    _module.run_task(_module.new(_specs.ATK_HOME), _home_repo.home_task)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ options:
     elements: str
   gather:
     description:
-      - The sections to gather. V(service) runs the plugins' C(status) commands (read-only by atk's contract) and may
+      - The sections to gather. V(service) runs the plugins' C(status) commands (read-only, as in atk) and may
         take a moment; leave it out for a quick look.
     type: list
     elements: str
@@ -56,8 +56,10 @@ options:
     type: int
     default: 60
 extends_documentation_fragment:
-  - atk.core.attributes
+  - atk.core.requirements
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -66,10 +68,6 @@ attributes:
     support: none
   idempotent:
     support: full
-requirements:
-  - git
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_service
   - module: atk.core.atk_doctor
@@ -251,40 +249,16 @@ hygiene:
            "doctor_needed": true}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.atk.core.plugins.module_utils import _git
-from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _info
 from ansible_collections.atk.core.plugins.module_utils import _module
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            plugins=dict(type="list", elements="str"),
-            gather=dict(type="list", elements="str", choices=list(_info.SECTIONS), default=list(_info.SECTIONS)),
-            reveal_secrets=dict(type="bool", default=False),
-            status_timeout=dict(type="int", default=60),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    if params["reveal_secrets"] and not module.no_log:
+    module = _module.new(_specs.ATK_INFO)
+    if module.params["reveal_secrets"] and not module.no_log:
         module.fail_json(msg="reveal_secrets returns the plugins' secret values: set no_log: true on the task.")
-    home = _home.resolve_home(params["home"])
-    git = _git.Git(_module.make_runner(module), module.get_bin_path("git", required=True))
-
-    def work():
-        facts = _info.gather_locked(home, git, params["gather"], only=params["plugins"], reveal=params["reveal_secrets"],
-                                    status_timeout=params["status_timeout"], lock_timeout=params["lock_timeout"])
-        facts["changed"] = False
-        return facts
-
-    _module.run_module(module, work)
+    _module.run_task(module, _info.info_task)
 
 
 if __name__ == "__main__":

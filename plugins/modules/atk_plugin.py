@@ -109,51 +109,15 @@ options:
     description: With O(plugins), remove installed plugins that are not listed.
     type: bool
     default: false
-  registry_url:
-    description:
-      - The registry's git URL. atk's registry is hard-coded to the public one; a mirror or private registry
-        works here (and for atk through C(git config url.<mirror>.insteadOf)).
-    type: str
-    default: https://github.com/Svtoo/atk-registry
-  force:
-    description:
-      - With O(state=absent), remove even when uninstall fails or plugin.yaml is invalid.
-      - When adding, replace an unmanaged folder already sitting at the plugin's directory.
-    type: bool
-    default: false
-  drift:
-    description:
-      - What to do when source files of an installed plugin were edited or deleted in place (found without network,
-        from what atk.core recorded when it put them there; files an install script created are never drift).
-      - V(repair) resyncs the plugin to its pin (C(custom/) and C(.env) kept, install runs again, as on upgrade).
-        V(report) only lists the files in RV(plugins[].drift) and a warning, for people who edit in place on purpose.
-      - A local plugin's folder is its own source, so its drift is always only reported.
-    type: str
-    choices: [repair, report]
-    default: repair
-  lifecycle:
-    description: Run the plugins' install, stop and uninstall commands. V(false) only manages files.
-    type: bool
-    default: true
-  details:
-    description:
-      - How much of RV(plugins) to return. V(all) lists every plugin considered; V(changed) only those that changed
-        (or would), drifted, warned or failed; V(auto) is V(all) up to 100 plugins and V(changed) beyond.
-        RV(counts) and RV(unchanged_plugins) always cover them all.
-    type: str
-    choices: [auto, all, changed]
-    default: auto
-  cache_dir:
-    description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core), else C(~/.cache/atk-core).
-    type: path
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
+  - atk.core.plugin_run
+  - atk.core.requirements
   - atk.core.in_process
+  - atk.core.verify
 attributes:
-  action:
-    support: full
-    details: On the local connection the work runs in the controller's process (see O(in_process)).
   check_mode:
     support: full
     details:
@@ -161,13 +125,13 @@ attributes:
         a temporary directory or atk.core's download cache, never into the home.
   diff_mode:
     support: full
-    details: Shows manifest.yaml before and after, and per plugin the files that change. Never a .env value.
+    details:
+      - Shows manifest.yaml before and after, and per plugin the files that change. Never a .env value.
+      - Per plugin whose files move, what will run first (the C(lifecycle) and C(mcp) commands of plugin.yaml, the
+        changed scripts they name, compose files), then a unified diff of every other changed text file; binary and
+        large files are one line (size, sha256); secret values found in plugin files are masked.
   idempotent:
     support: full
-requirements:
-  - git
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_home
   - module: atk.core.atk_env
@@ -297,13 +261,23 @@ after:
   description: The manifest's plugins after (predicted in check mode).
   returned: always
   type: dict
+verified:
+  description:
+    - The commits whose signatures were checked and accepted - C(commit), C(source), C(format) (V(ssh) or V(openpgp)),
+      C(key) (its fingerprint), C(signer) (the principal or user id) and C(remembered) (accepted by an earlier run, not
+      checked again).
+  returned: when O(verify_commit=true)
+  type: list
+  elements: dict
+  sample: [{"commit": "9e2d...", "source": "https://github.com/Svtoo/atk-registry", "format": "ssh", "key": "SHA256:opaY6...",
+            "signer": "release@example.org", "remembered": false}]
 network:
   description: How many times a remote was contacted, and which (credentials removed).
   returned: always
   type: dict
   sample: {"contacts": 0, "urls": []}
 diff:
-  description: manifest.yaml before/after and per-plugin file changes.
+  description: manifest.yaml before/after, per-plugin file changes and content diffs (see the C(diff_mode) attribute).
   returned: when diff mode is on
   type: list
   elements: dict

@@ -51,6 +51,7 @@ options:
     type: path
 extends_documentation_fragment:
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
     support: full
@@ -60,10 +61,6 @@ attributes:
     details: Shows the cached commit before and after.
   idempotent:
     support: full
-requirements:
-  - git
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_plugin
 """
@@ -123,46 +120,13 @@ url:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.atk.core.plugins.module_utils import _module
 from ansible_collections.atk.core.plugins.module_utils import _registry
-from ansible_collections.atk.core.plugins.module_utils import _urls
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            url=dict(type="str", default=_urls.DEFAULT_REGISTRY_URL),
-            version=dict(type="str"),
-            state=dict(type="str", choices=["present", "latest", "absent"], default="present"),
-            query=dict(type="str"),
-            validate=dict(type="bool", default=False),
-            cache_dir=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    if params["state"] == "latest" and params["version"]:
-        module.fail_json(msg="state=latest follows the remote's HEAD; drop version or use state=present.")
-    run = _module.make_runner(module)
-
-    def work():
-        result = _registry.converge_registry(
-            run, params["url"], params["cache_dir"], state=params["state"],
-            version=params["version"], query=params["query"], validate=params["validate"], check_mode=module.check_mode)
-        if module._diff:
-            result["diff"] = {"before": "commit: %s\n" % result["before"]["commit"],
-                              "after": "commit: %s\n" % result["after"]["commit"],
-                              "before_header": "%s (cache)" % result["url"], "after_header": "%s (cache)" % result["url"]}
-        invalid = (result.get("validation") or {}).get("invalid")
-        if invalid:
-            module.fail_json(msg="%d plugin(s) of %s are invalid: %s" % (
-                len(invalid), result["url"], "; ".join("%s: %s" % (i["name"], i["error"]) for i in invalid)), **result)
-        return result
-
-    _module.run_module(module, work)
+    _module.run_task(_module.new(_specs.ATK_REGISTRY), _registry.registry_task, git=False)
 
 
 if __name__ == "__main__":

@@ -63,8 +63,9 @@ options:
     type: int
     default: 60
 extends_documentation_fragment:
-  - atk.core.attributes
   - atk.core.home
+  - atk.core.home.lock_timeout
+  - atk.core.attributes
 attributes:
   check_mode:
     support: full
@@ -180,42 +181,13 @@ state:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.atk.core.plugins.module_utils import _home
 from ansible_collections.atk.core.plugins.module_utils import _module
 from ansible_collections.atk.core.plugins.module_utils import _service
+from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            home=dict(type="path"),
-            name=dict(type="str"),
-            names=dict(type="list", elements="str"),
-            all=dict(type="bool", default=False),
-            state=dict(type="str", choices=list(_service.STATES), default="started"),
-            wait_health=dict(type="bool", default=False),
-            health_timeout=dict(type="int", default=60),
-            status_timeout=dict(type="int", default=60),
-            lock_timeout=dict(type="int", default=600),
-        ),
-        mutually_exclusive=[("name", "names"), ("name", "all"), ("names", "all")],
-        required_one_of=[("name", "names", "all")],
-        supports_check_mode=True,
-    )
-    _module.require_libraries(module)
-    params = module.params
-    identifiers = [params["name"]] if params["name"] else list(params["names"] or [])
-
-    def work():
-        result = _service.converge_services(
-            _home.resolve_home(params["home"]), identifiers, params["state"], all_plugins=params["all"],
-            check_mode=module.check_mode, wait_health=params["wait_health"], health_timeout=params["health_timeout"],
-            status_timeout=params["status_timeout"], lock_timeout=params["lock_timeout"])
-        return result
-
-    _module.run_module(module, work)
+    _module.run_task(_module.new(_specs.ATK_SERVICE, **_specs.ATK_SERVICE_RULES), _service.service_task, git=False)
 
 
 if __name__ == "__main__":

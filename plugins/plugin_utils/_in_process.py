@@ -56,7 +56,8 @@ def plain(value):
         return int(value)
     if isinstance(value, float):
         return float(value)
-    return str(value)
+    # str.__str__: ansible-core 2.17's unsafe text returns itself from str(), and would reach YAML dumps as a tag.
+    return str.__str__(value) if isinstance(value, str) else str(value)
 
 
 def runner(environ):

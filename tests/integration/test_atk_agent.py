@@ -71,7 +71,7 @@ DIRS = {"alpha": "alpha-tools", "beta": "beta-search", "gamma": "gamma"}
 SEED = {
     ".claude.json": json.dumps({
         "numStartups": 7,
-        "projects": {"/work/x": {"allowedTools": [], "mcpServers": {}}},
+        "projects": {"/srv/project-x": {"allowedTools": [], "mcpServers": {}}},
         "mcpServers": {"user-server": {"type": "stdio", "command": "foo", "args": [], "env": {}}},
         "tipsHistory": {"a": 1},
     }, indent=2) + "\n",
@@ -80,7 +80,7 @@ SEED = {
         model = "o3"   # the model
         approval_policy = "on-request"
 
-        [projects."/work/x"]
+        [projects."/srv/project-x"]
         trust_level = "trusted"
 
         [mcp_servers.keep]
@@ -110,7 +110,7 @@ SEED = {
     ".config/opencode/opencode.jsonc": json.dumps({
         "$schema": "https://opencode.ai/config.json", "theme": "tokyonight",
         "mcp": {"keep": {"type": "local", "command": ["keep"], "enabled": False}},
-        "instructions": ["/work/x/RULES.md"],
+        "instructions": ["/srv/project-x/RULES.md"],
     }, indent=2) + "\n",
     ".cursor/mcp.json": json.dumps({"mcpServers": {"keep": {"url": "https://example.invalid/mcp"}}}, indent=4) + "\n",
     ".config/Code/User/mcp.json": textwrap.dedent('''\
@@ -208,7 +208,7 @@ def assert_seed_kept(home):
             assert text.startswith(seeded), text
             data = _toml(text)
             assert data["mcp_servers"]["keep"] == _toml(seeded)["mcp_servers"]["keep"]
-            assert data["projects"] == {"/work/x": {"trust_level": "trusted"}}
+            assert data["projects"] == {"/srv/project-x": {"trust_level": "trusted"}}
         elif rel.endswith(".md"):
             assert text.replace("\r\n", "\n").startswith(seeded.replace("\r\n", "\n").rstrip("\n")), text
         else:
@@ -275,7 +275,7 @@ def test_wire_all_agents_idempotent_secrets_and_atk_unplug(isolated_env, atk_pee
     assert gemini["Beta Search"] == {"httpUrl": "http://127.0.0.1:8931/mcp?key=${BETA_KEY}"}
     opencode = _jsonc(read(home, ".config/opencode/opencode.jsonc"))
     assert opencode["mcp"]["Alpha Tools"]["environment"]["ALPHA_TOKEN"] == "{env:ALPHA_TOKEN}"
-    assert opencode["instructions"] == ["/work/x/RULES.md", real_alpha + "/SKILL.md",
+    assert opencode["instructions"] == ["/srv/project-x/RULES.md", real_alpha + "/SKILL.md",
                                         os.path.realpath(str(atk_home / "plugins" / "beta-search")) + "/SKILL.md"]
     cursor = _jsonc(read(home, ".cursor/mcp.json"))["mcpServers"]
     assert cursor["Alpha Tools"]["envFile"] == real_alpha + "/.env" and "ALPHA_TOKEN" not in cursor["Alpha Tools"]["env"]
@@ -311,7 +311,7 @@ def test_wire_all_agents_idempotent_secrets_and_atk_unplug(isolated_env, atk_pee
     assert not os.path.lexists(str(home / ".augment" / "rules" / "atk-alpha-tools.md"))
     assert not os.path.lexists(str(home / ".augment" / "rules" / "atk-beta-search.md"))
     opencode = _jsonc(read(home, ".config/opencode/opencode.jsonc"))
-    assert opencode["instructions"] == ["/work/x/RULES.md"]
+    assert opencode["instructions"] == ["/srv/project-x/RULES.md"]
     assert sorted(opencode["mcp"]) == ["gamma", "keep"]
     calls = (stubs / "calls").read_text()
     assert "claude mcp remove --scope user Alpha Tools" in calls

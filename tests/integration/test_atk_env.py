@@ -229,7 +229,7 @@ def test_values_atk_setup_cannot_write_are_restored(demo, ansible: AnsibleRunner
               'atk.core.atk_env': {'plugin': 'env-demo', 'values': {'DEMO_TOKEN': SECRET, 'DEMO_TRICKY': TRICKY}}}]
     assert ansible.run_tasks(tasks).rc == 0
     assert atk_mcp_env(atk_peer)['DEMO_TRICKY'] == TRICKY
-    # atk's own writer loses this value (contract pitfall 9); the next run puts it back.
+    # atk's own writer loses this value (docs/atk-compatibility.md §13, pitfall 9); the next run puts it back.
     atk_peer.run('setup', 'env-demo', input='\n\n\n', check=True)
     assert atk_mcp_env(atk_peer).get('DEMO_TRICKY') != TRICKY
     again = ansible.run_tasks(tasks)

@@ -93,13 +93,21 @@ def calls(root: Path, name: str):
     return path.read_text().splitlines() if path.exists() else []
 
 
-def wait_port(port: int, up: bool, timeout: float = 10) -> bool:
+def eventually(predicate, timeout: float = 10) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds have passed; -> its last answer.
+
+    For effects of other processes (a server's log line, a port closing): no fixed sleep.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open('127.0.0.1', port) == up:
-            return True
-        time.sleep(0.05)
-    return False
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return bool(predicate())
+        time.sleep(0.02)
+    return True
+
+
+def wait_port(port: int, up: bool, timeout: float = 10) -> bool:
+    return eventually(lambda: port_open('127.0.0.1', port) == up, timeout)
 
 
 def kill_service(root: Path, name: str):
@@ -156,7 +164,8 @@ def test_started_idempotent_stopped_restarted(web, ansible, atk_peer):
     for _attempt in range(3):
         with urllib.request.urlopen('http://127.0.0.1:%d/' % port, timeout=5) as response:
             assert response.status == 200
-    assert '"GET / HTTP/1.1" 200' in (atk_peer.home / '.git' / 'atk-core' / 'logs' / 'web-demo.start.log').read_text()
+    start_log = atk_peer.home / '.git' / 'atk-core' / 'logs' / 'web-demo.start.log'
+    assert eventually(lambda: '"GET / HTTP/1.1" 200' in start_log.read_text()), start_log.read_text()
     # atk sees the same home as valid and untouched by the run
     assert atk_peer.git('status', '--porcelain').stdout == ''
 

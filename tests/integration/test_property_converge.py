@@ -137,7 +137,8 @@ class World(RuleBasedStateMachine):
 
     @rule(plugin=st.sampled_from(POOL), text=st.text(alphabet='abc ', min_size=1, max_size=8))
     def registry_commit(self, plugin, text):
-        self.registry.update_plugin(plugin, {'SKILL.md': '# %s %s\n' % (plugin, text)})
+        # The step number keeps two equal draws from making an empty commit.
+        self.registry.update_plugin(plugin, {'SKILL.md': '# %s %s (%d)\n' % (plugin, text, len(self.steps))})
         self.converge_and_check('registry commit %s' % plugin)
 
     @rule(plugin=st.sampled_from(POOL))

@@ -304,10 +304,10 @@ def test_missing_python_library_stops_with_the_module_message(tmp_path, small_re
     result = bootstrap(ansible, inventory=inventory, extra_vars={'atk_install_dependencies': False, 'atk_plugins': [{'name': 'fetch'}]})
     assert result.rc != 0
     failed = result.failed()
-    assert [f['task'] for f in failed][-1] == 'atk.core.atk : Stop here unless git or a Python library was missing', result.describe()
+    assert [f['task'] for f in failed] == ['atk.core.atk : Converge the ATK home, its plugins and their agents'], result.describe()
     assert 'Failed to import the required Python library (PyYAML)' in failed[-1]['result']['msg']
     assert len(module_calls(result, 'atk.core.atk_converge')) == 1   # the failed first attempt, not retried
-    assert not [r for r in result.results if r['task'].endswith('Install what the atk.core modules need on the host')]
+    assert not [r for r in result.tasks(status='ok') if r['task'].endswith('Install what the atk.core modules need on the host')]
 
 
 @pytest.mark.matrix
@@ -341,3 +341,46 @@ def test_upgrade_preview_names_the_moved_plugin_writes_nothing_then_upgrades(sma
     again = ansible.run(Path('atk.core.upgrade'))
     assert again.rc == 0, again.describe()
     assert again.changed() == 0, [(r['task'], r['result'].get('changed')) for r in again.results]
+
+
+def _printed(ansible: AnsibleRunner, text, **kw):
+    """Run the bootstrap playbook with Ansible's default output (what a user reads); -> (rc, how many
+    failed tasks printed ``text``, the output). ansible-core 2.19 shows each failed task twice, as
+    ``[ERROR]: Task failed: ...`` and as ``fatal: [host]: FAILED! => {...}``."""
+    result = bootstrap(ansible, env={'ANSIBLE_STDOUT_CALLBACK': 'default'}, **kw)
+    out = result.stdout + result.stderr
+    fatal = [line for line in out.splitlines() if line.startswith('fatal: ') and text in line]
+    errors = [line for line in out.splitlines() if line.startswith('[ERROR]: ') and text in line]
+    assert len(fatal) == len(errors), out
+    return result.rc, len(fatal), out
+
+
+def test_a_home_step_error_is_printed_once(tmp_path, small_registry, git_daemon, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
+    """A failed converge is printed once (not caught and failed again with the same text)."""
+    rc, times, out = _printed(ansible, 'Cannot clone the ATK home repository',
+                              extra_vars={'atk_home_repo': git_daemon.url('homes/no-such-home.git')})
+    assert rc != 0 and times == 1, out
+    assert 'rescued=0' in out, out
+    assert not isolated_env.atk_home.exists()
+    bare = tmp_path / 'bare-python'
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(bare)], check=True)
+    inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % (bare / 'bin' / 'python')
+    rc, times, out = _printed(ansible, 'Failed to import the required Python library (PyYAML)',
+                              inventory=inventory, extra_vars={'atk_install_dependencies': False})
+    assert rc != 0 and times == 1, out
+
+
+def test_prune_with_the_manifest_kept_names_the_role_variables(small_registry, ansible: AnsibleRunner, isolated_env: IsolatedEnv):
+    """atk_prune with atk_from_manifest (its default, true) cannot both hold: the error names those
+    two role variables, not the module options (prune, all) they become, and comes before any change."""
+    result = bootstrap(ansible, extra_vars={'atk_prune': True, 'atk_plugins': [{'name': 'fetch'}]})
+    assert result.rc != 0
+    failed = result.failed()
+    assert [f['task'] for f in failed] == ["atk.core.atk : Check that the role's variables agree"], result.describe()
+    msg = failed[0]['result']['msg']
+    assert 'atk_prune' in msg and 'atk_from_manifest' in msg, msg
+    assert 'prune and all' not in result.stdout + result.stderr
+    assert module_calls(result, 'atk.core.atk_converge') == [] and not isolated_env.atk_home.exists()
+    # With atk_from_manifest false the same variables are fine.
+    result = bootstrap(ansible, extra_vars={'atk_prune': True, 'atk_from_manifest': False, 'atk_plugins': [{'name': 'fetch'}]})
+    assert result.rc == 0, result.describe()

@@ -129,8 +129,9 @@ def test_a_fresh_virtualenv_gets_jsonschema_from_its_own_pip_and_the_converge_su
 
     first = ansible.run(Path('atk.core.bootstrap'), inventory=localhost(python), extra_vars={'atk_plugins': [{'name': 'fetch'}]})
     assert first.rc == 0, first.describe()
-    # The first module call found jsonschema missing; the rescue installed it, the retry converged.
-    assert 'Failed to import the required Python library (jsonschema)' in first.tasks('atk.core.atk : Converge the ATK home, its plugins and their agents')[0]['result']['msg']
+    # The first module call found jsonschema missing; the role installed it, the second call converged.
+    converge_task = 'atk.core.atk : Converge the ATK home, its plugins and their agents'
+    assert 'Failed to import the required Python library (jsonschema)' in first.tasks(converge_task)[0]['result']['msg']
     pip = ran(first, PIP_TASK)
     assert len(pip) == 1 and pip[0]['status'] == 'ok', first.describe()
     argv = pip[0]['result']['cmd']
@@ -153,7 +154,8 @@ def test_a_mac_without_the_command_line_tools_is_told_to_run_xcode_select_instal
     result = ansible.run(mac_play(ansible.python), env=path_with(stubs), extra_vars={'atk_plugins': [{'name': 'fetch'}]})
     assert result.rc != 0
     home = result.tasks('atk.core.atk : Converge the ATK home, its plugins and their agents')[0]
-    assert home['status'] == 'failed' and 'xcrun: error' in home['result']['msg'], home
+    # A missing dependency the role can act on: the task is not failed, the role takes it from there.
+    assert home['status'] == 'ok' and 'xcrun: error' in home['result']['msg'], home
     failed = result.failed()[-1]
     assert failed['task'] == 'atk.core.atk : Explain how to get git on macOS', result.describe()
     assert 'Run `xcode-select --install` on localhost' in failed['result']['msg'], failed['result']['msg']

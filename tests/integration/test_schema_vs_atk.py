@@ -21,19 +21,17 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 import pytest
+
+from harness.paths import collections_root  # tests/integration/conftest.py puts harness on sys.path
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 try:
     from ansible_collections.atk.core.plugins.module_utils import _spec, _validate
-except ImportError:  # plain pytest without a collection layout: make one in a temp dir
-    _LAYOUT = tempfile.mkdtemp(prefix="atk-core-layout-")
-    os.makedirs(os.path.join(_LAYOUT, "ansible_collections", "atk"))
-    os.symlink(REPO_ROOT, os.path.join(_LAYOUT, "ansible_collections", "atk", "core"))
-    sys.path.insert(0, _LAYOUT)
+except ImportError:  # plain pytest: import the code under test from the `make collection` layout
+    sys.path.insert(0, str(collections_root(sync=True)))
     from ansible_collections.atk.core.plugins.module_utils import _spec, _validate
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.atk.core.plugins.module_utils._schemas import MANIFEST_SCHEMA, REGISTRY_INDEX_SCHEMA  # noqa: E402  pylint: disable=wrong-import-position

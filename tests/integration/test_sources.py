@@ -17,24 +17,20 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import pytest
 import yaml
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURE_REGISTRY = os.environ.get("ATK_FIXTURE_REGISTRY") or os.path.join(
-    os.path.dirname(REPO_ROOT), "shared", "fixtures", "atk-registry")
+from harness.paths import collections_root, fixture_registry_dir  # tests/integration/conftest.py puts harness on sys.path
+
+FIXTURE_REGISTRY = str(fixture_registry_dir())
 
 try:
     from ansible_collections.atk.core.plugins.module_utils import _git_source as GS
-except ImportError:  # plain pytest without a collection layout: make one in a temp dir
-    _LAYOUT = tempfile.mkdtemp(prefix="atk-core-layout-")
-    os.makedirs(os.path.join(_LAYOUT, "ansible_collections", "atk"))
-    os.symlink(REPO_ROOT, os.path.join(_LAYOUT, "ansible_collections", "atk", "core"))
-    sys.path.insert(0, _LAYOUT)
+except ImportError:  # plain pytest: import the code under test from the `make collection` layout
+    sys.path.insert(0, str(collections_root(sync=True)))
     from ansible_collections.atk.core.plugins.module_utils import _git_source as GS
 from ansible_collections.atk.core.plugins.module_utils import _proc  # noqa: E402
 from ansible_collections.atk.core.plugins.module_utils import _registry_source as RS  # noqa: E402
@@ -42,9 +38,6 @@ from ansible_collections.atk.core.plugins.module_utils._errors import AtkError  
 
 FIVE = ["exa", "fetch", "github", "slack", "piper"]
 SERVE_CONFIG = {"uploadpack.allowFilter": "true", "uploadpack.allowAnySHA1InWant": "true"}
-
-pytestmark = pytest.mark.skipif(not os.path.isfile(os.path.join(FIXTURE_REGISTRY, "index.yaml")),
-                                reason="fixture registry not found at %s" % FIXTURE_REGISTRY)
 
 
 # --------------------------------------------------------------------------------------
@@ -76,6 +69,7 @@ class World(object):
         self.argv_log = []
         self.port = None
         self.proc = None
+        self.probes = 0  # connections start() made to see the daemon listen
         self.log_path = os.path.join(base, "daemon.log")
 
     # -- git ---------------------------------------------------------------------------
@@ -148,10 +142,12 @@ class World(object):
         while time.time() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                time.sleep(0.05)
-                return
             except OSError:
                 time.sleep(0.02)
+                continue
+            self.probes += 1
+            self._logged(self.probes)
+            return
         raise RuntimeError("git daemon did not start")
 
     def stop(self):
@@ -164,11 +160,27 @@ class World(object):
         self.proc.wait()
         self.proc = None
 
-    def connections(self):
-        """Connections the daemon accepted so far (its probe connections from start() included)."""
-        time.sleep(0.05)  # the daemon logs asynchronously
+    def _count(self):
         with open(self.log_path, "rb") as handle:
             return handle.read().count(b"Connection from")
+
+    def _logged(self, at_least, timeout=10):
+        """Wait until the log shows ``at_least`` connections; -> the count (maybe less at the deadline)."""
+        deadline = time.monotonic() + timeout
+        count = self._count()
+        while count < at_least and time.monotonic() < deadline:
+            time.sleep(0.01)
+            count = self._count()
+        return count
+
+    def connections(self):
+        """Connections the daemon accepted so far (its probe connections from start() included).
+
+        The daemon's child logs ``Connection from`` before it reads a request, so a git command
+        that finished is already counted; only start()'s bare probes (connect, close) may be
+        logged later, and those are waited for.
+        """
+        return self._logged(self.probes)
 
     # -- client ------------------------------------------------------------------------
     def run(self, argv, cwd=None, env_update=None, data=None):
@@ -204,14 +216,12 @@ def registry_files(slugs, extra_entries=(), extra_files=None):
 
 
 @pytest.fixture(scope="module")
-def world():
-    base = tempfile.mkdtemp(prefix="atk-core-sources-")
-    w = World(base)
+def world(tmp_path_factory):
+    w = World(str(tmp_path_factory.mktemp("sources")))
     w.repo("registry.git", registry_files(FIVE + ["notion", "obsidian-local-rest-api"]))
     w.start()
     yield w
     w.stop()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
@@ -553,6 +563,33 @@ def test_version_names_resolve_like_git(world, tmp_path):
             reg.resolve("--upload-pack=evil")
 
 
+def _stage_together(sources, stage):
+    """Every source object runs ``stage(source, number)`` at once (threads released by one barrier); -> the errors."""
+    errors = []
+    barrier = threading.Barrier(len(sources))
+
+    def work(number):
+        try:
+            barrier.wait()
+            stage(sources[number], number)
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(sources))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def _race_rounds(most=12, seconds=20, least=3):
+    deadline = time.time() + seconds
+    number = 0
+    while number < most and (number < least or time.time() < deadline):
+        yield number
+        number += 1
+
+
 def test_concurrent_users_share_one_clone(world, tmp_path):
     """Four users of one EMPTY cache at once: no error, one clone between them.
 
@@ -560,28 +597,28 @@ def test_concurrent_users_share_one_clone(world, tmp_path):
     (threads released together by a barrier), for a bounded number of rounds and seconds.
     """
     sha = world.git("rev-parse", "HEAD", cwd=os.path.join(world.serve, "registry.git"))
-    deadline = time.time() + 20
-    rounds = 0
-    while rounds < 12 and (rounds < 3 or time.time() < deadline):
+    for rounds in _race_rounds():
         cache = str(tmp_path / ("cache%d" % rounds))
         regs = [RS.RegistryCache(world.url("registry.git"), cache, world.run) for _number in range(4)]
-        errors = []
-        barrier = threading.Barrier(len(regs))
-
-        def work(number, regs=regs, errors=errors, barrier=barrier, rounds=rounds):  # pylint: disable=dangerous-default-value
-            try:
-                barrier.wait()
-                regs[number].stage(sha, FIVE, str(tmp_path / ("stage%d-%d" % (rounds, number))))
-            except Exception as exc:  # pylint: disable=broad-except
-                errors.append(exc)
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(len(regs))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        stage_root = tmp_path / ("round%d" % rounds)
+        errors = _stage_together(regs, lambda reg, number, root=stage_root: reg.stage(sha, FIVE, str(root / ("stage%d" % number))))
         assert errors == [], "round %d: %r" % (rounds, errors)
         assert sum(r.network_calls for r in regs) == 1, "round %d" % rounds
-        rounds += 1
+
+
+def test_concurrent_users_share_one_git_source_clone(world, tmp_path):
+    """The same race for a git source (.atk/ folder): four first users of an empty cache at once."""
+    name = "race-tool.git"
+    if not os.path.isdir(os.path.join(world.serve, name)):
+        world.repo(name, {".atk/plugin.yaml": "name: Race Tool\n", ".atk/run.sh": ("exec", "#!/bin/sh\n"), "README.md": "x\n"})
+    for rounds in _race_rounds(most=8, seconds=10):
+        cache = str(tmp_path / ("cache%d" % rounds))
+        srcs = [GS.GitSource(world.git_source_url(name), cache, world.run) for _number in range(4)]
+        stage_root = tmp_path / ("round%d" % rounds)
+        errors = _stage_together(srcs, lambda src, number, root=stage_root: src.stage(src.resolve(), str(root / ("stage%d" % number) / "tool")))
+        assert errors == [], "round %d: %r" % (rounds, errors)
+        for number in range(4):
+            assert sorted(os.listdir(str(stage_root / ("stage%d" % number) / "tool"))) == ["plugin.yaml", "run.sh"], "round %d" % rounds
 
 
 # -- git sources -----------------------------------------------------------------------

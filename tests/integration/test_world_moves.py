@@ -213,6 +213,31 @@ def test_upstream_removal_and_a_persons_commit(team_home, ansible, isolated_env,
     assert again['changed'] is False
 
 
+def test_upstream_removes_a_plugin_this_host_still_lists(team_home, ansible, isolated_env, atk_peer):
+    """The team removes fetch; this host's inventory lists it: it comes back, with this host's .env."""
+    registry, admin, url = team_home
+    home = isolated_env.atk_home
+    inventory = [{'name': 'fetch'}]
+    converge(ansible, repo=url, plugins=inventory)
+    env_file = home / 'plugins' / 'fetch' / '.env'
+    env_file.write_text('USER_AGENT=this-host\n')
+    admin.remove('fetch')
+    assert admin.git('push', '-q', 'origin', 'HEAD').returncode == 0
+    before = snapshot(home)
+    res, preview = converge(ansible, check=True, diff=True, repo=url, plugins=inventory)
+    assert snapshot(home) == before
+    assert [a['action'] for a in preview['home_actions']] == ['update']
+    assert actions(preview) == [('fetch', 'add')], preview['plugins']
+    res, done = converge(ansible, repo=url, plugins=inventory)
+    assert actions(done) == actions(preview), res.describe()
+    assert env_file.read_text() == 'USER_AGENT=this-host\n'
+    manifest = yaml.safe_load((home / 'manifest.yaml').read_text())
+    assert [p['directory'] for p in manifest['plugins']] == ['serena', 'fetch']
+    atk_status_ok(atk_peer)
+    res, again = converge(ansible, repo=url, plugins=inventory)
+    assert again['changed'] is False
+
+
 def test_a_missing_required_variable_fails_alike_in_check_mode_and_for_real(team_home, ansible, isolated_env):
     """Reproduction 4: github (with an install) and notion (without) need a token nobody set."""
     registry, admin, url = team_home

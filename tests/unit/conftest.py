@@ -16,7 +16,10 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import tempfile
 import types
+
+import pytest
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,3 +55,22 @@ def _install_collection_alias():
 
 if not _importable('ansible_collections.atk.core'):
     _install_collection_alias()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_temp_dir(tmp_path_factory):
+    """Point the system temp dir (``tempfile`` and ``$TMPDIR`` of child processes) into pytest's own.
+
+    Code under test puts files there (e.g. the lock of a home that does not exist yet); they go
+    away with pytest's temp folders instead of staying in /tmp.
+    """
+    folder = str(tmp_path_factory.mktemp("systmp"))
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = folder
+    os.environ["TMPDIR"] = folder
+    yield folder
+    tempfile.tempdir = saved[0]
+    if saved[1] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[1]

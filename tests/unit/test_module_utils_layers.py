@@ -31,14 +31,14 @@ LAYERS = [
     ("home", ["_names", "_gitignore", "_dotenv", "_envfile", "_spec", "_manifest", "_git", "_home", "_state", "_mcp",
               "_skills"]),
     # 2 where plugins come from
-    ("sources", ["_source_cache", "_registry_source", "_git_source", "_local_source", "_sources"]),
+    ("sources", ["_source_cache", "_registry_source", "_git_source", "_local_source", "_sources", "_signatures"]),
     # 3 one plugin in the home, and the coding agents it is wired into
-    ("plugin", ["_plugin_files", "_lifecycle", "_desired", "_agents", "_agents._adapters", "_agents._entry",
+    ("plugin", ["_plugin_files", "_lifecycle", "_scripts", "_desired", "_agents", "_agents._adapters", "_agents._entry",
                 "_agents._files", "_agents._items", "_agents._wiring", "_agents._converge"]),
     # 4 converging a home
-    ("converge", ["_plan", "_apply", "_converge", "_home_sync", "_home_repo"]),
+    ("converge", ["_plan", "_apply", "_converge", "_home_sync", "_home_repo", "_plan_diff", "_saved_plan"]),
     # 5 what modules report or do beside the converge
-    ("features", ["_env", "_service", "_info", "_doctor", "_registry"]),
+    ("features", ["_env", "_service", "_info", "_doctor", "_registry", "_run", "_logs", "_backup"]),
     # 6 Ansible glue
     ("glue", ["_module", "_specs"]),
 ]

@@ -31,7 +31,9 @@ def test_default_registry_url_is_the_one_definition():
     assert yaml.safe_load(_read("roles", "atk", "defaults", "main.yml"))["atk_registry_url"] == url
     specs = yaml.safe_load(_read("roles", "atk", "meta", "argument_specs.yml"))
     assert specs["argument_specs"]["main"]["options"]["atk_registry_url"]["default"] == url
-    assert _documentation("atk_plugin")["options"]["registry_url"]["default"] == url
+    fragment = _read("plugins", "doc_fragments", "plugin_run.py")
+    assert yaml.safe_load(fragment.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])["options"]["registry_url"][
+        "default"] == url
     assert _documentation("atk_registry")["options"]["url"]["default"] == url
 
 

@@ -247,3 +247,17 @@ def _prune(run, desired_keys):
         if key not in run.records:
             continue
         _remove_record(run, record)
+
+
+def agent_task(params, run, git_path, check_mode, want_diff, environ=None):
+    """atk_agent's work from its validated parameters."""
+    result = converge_agents(
+        home=params["home"], plugin=params["plugin"], plugins=params["plugins"], agents=params["agents"],
+        state=params["state"], scope=params["scope"], project=params["project"], user_home=params["user_home"],
+        secrets=params["secrets"], skills=params["skills"], prune=params["prune"], force=params["force"],
+        check_mode=check_mode, want_diff=want_diff, environ=environ, lock_timeout=params["lock_timeout"])
+    result["warnings"] = list(result["warnings"]) + [
+        "%s: %s" % (c["file"], c.get("reason") or (c.get("skill") or {}).get("reason")) for c in result["conflicts"]]
+    if not want_diff:
+        result.pop("diff")
+    return result

@@ -17,10 +17,14 @@ REGISTRY_URL = 'https://github.com/Svtoo/atk-registry'
 """atk-cli 0.4.0's hard-coded registry URL (redirected with git ``insteadOf`` in tests)."""
 
 
+FIXTURE_REGISTRY_DIR = REPO_ROOT / 'tests' / 'fixtures' / 'atk-registry'
+"""The snapshot of the public registry vendored in the repository (see its NOTICE.md)."""
+
+
 def fixture_registry_dir() -> Path:
-    """The snapshot of the public registry: ``$ATK_FIXTURE_REGISTRY`` or ``<repo>/../shared/fixtures/atk-registry``."""
+    """The snapshot of the public registry: ``$ATK_FIXTURE_REGISTRY`` or ``tests/fixtures/atk-registry``."""
     env = os.environ.get('ATK_FIXTURE_REGISTRY')
-    path = Path(env) if env else REPO_ROOT.parent / 'shared' / 'fixtures' / 'atk-registry'
+    path = Path(env) if env else FIXTURE_REGISTRY_DIR
     if not (path / 'index.yaml').is_file():
         raise FileNotFoundError('fixture registry not found at %s (set ATK_FIXTURE_REGISTRY)' % path)
     return path

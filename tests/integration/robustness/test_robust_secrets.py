@@ -6,7 +6,8 @@
 Canaries enter through atk.core.atk_env (an inline ``!vault`` value), through the role
 (``atk_plugins[].env`` from a vaulted vars file) and through atk_plugin's ``env``. Every playbook runs
 with ``-vvv --diff``; the set runs again in check mode (with new canaries, which must then be written
-nowhere at all), and two runs fail on purpose: a plugin whose install script echoes its token on
+nowhere at all), an upgrade preview whose new plugin files hold a secret value shows their content
+diffs and writes a saved plan (the value must show as ``********``), and two runs fail on purpose: a plugin whose install script echoes its token on
 stdout and stderr and exits 7, first with the token given in the task, then (the retry) with the
 token only in the .env, where Ansible's own no_log masking cannot help and atk.core must mask it.
 
@@ -14,7 +15,10 @@ While each playbook runs, a thread samples every process's argv (``/proc/*/cmdli
 Afterwards these are scanned for every canary: stdout and stderr of every run (the JSON callback
 document included), ``git log -p --all`` and every object in the home's repository (``git cat-file
 --batch-all-objects``), every file under the home except the plugins' ``.env`` files, Ansible's
-home and temp folders, and the sampled argv. Figure: hits (must be 0).
+home and temp folders (where the saved plan is written), and the sampled argv. Figure: hits (must be 0).
+
+The second test does the same for what a plugin's own scripts and logs command print (atk_run,
+atk_logs, atk_backup, atk_restore): figure ``secrets-scripts``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
+from pathlib import Path
 
 import yaml
 
@@ -80,7 +85,7 @@ def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, 
     vaulty = synthetic_plugin('vaulty', env_vars=2)
     leaky_files = dict(LEAKY)
     from harness.registry import PluginSource  # pylint: disable=import-outside-toplevel
-    registry_factory([vaulty, synthetic_plugin('plain'), PluginSource('leaky', leaky_files, 'x')], lifecycle='keep')
+    registry = registry_factory([vaulty, synthetic_plugin('plain'), PluginSource('leaky', leaky_files, 'x')], lifecycle='keep')
     home = isolated_env.atk_home
     password_file = tmp_path / 'vault-pass'
     password_file.write_text(VAULT_PASSWORD + '\n')
@@ -166,6 +171,21 @@ def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, 
     assert 'token ******** rejected by the server' in retry_msg, retry_msg
     assert CANARIES['fail'] in (home / 'plugins' / 'leaky' / '.env').read_text()
 
+    # Content diffs: the registry's next vaulty holds the value of its secret VAULTY_VAR_1 in a script and SKILL.md.
+    registry.update_plugin('vaulty', {'SKILL.md': '# vaulty\n\nExample: VAULTY_VAR_1=%s\n' % CANARIES['role'],
+                                      'mcp.sh': '#!/bin/sh\nTOKEN=%s exec cat\n' % CANARIES['role']})
+    with ArgvSampler() as sampler:
+        preview = ansible.run(Path('atk.core.upgrade'), check=True, diff=True, verbosity=3, extra_args=vault_args,
+                              extra_vars={'atk_plan_out': 'upgrade-plan.json'})
+    runs.append((preview, sampler))
+    figure.add('runs')
+    figure.add('argv', sampler.samples)
+    assert preview.rc == 0, preview.describe()[-4000:]
+    items = [d for r in preview.results if r['action'] == 'atk.core.atk_converge' for d in r['result'].get('diff', [])]
+    assert any('\nTOKEN=******** exec cat' in '%s' % d.get('after') for d in items), items
+    assert any('Example: VAULTY_VAR_1=********' in '%s' % d.get('after') for d in items), items
+    assert list((isolated_env.root / 'ansible').glob('run-*/upgrade-plan.json')), 'the saved plan was not written'
+
     hits = []
     for number, (result, sampler) in enumerate(runs, 1):
         _scan_text(result.stdout, 'stdout of run %d' % number, hits)
@@ -189,5 +209,91 @@ def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, 
                 figure.add('files')
                 with open(path, 'rb') as handle:
                     _scan_text(handle.read().decode('utf-8', 'replace'), path, hits)
+    figure.set('hits', len(hits))
+    assert not hits, '\n'.join(hits)
+
+
+SCRIPT_CANARIES = {
+    'script': 'cnry-SCRIPT-6d2f0a91e3',
+    'undeclared': 'cnry-UNDECL-b4c7e2d018',
+}
+
+
+def test_script_and_logs_outputs_never_leak(isolated_env, registry_factory, ansible, figures, tmp_path):
+    """The plugin's scripts and logs command print its secret values (a declared secret and a .env key
+    plugin.yaml does not declare, neither of them in any task argument): atk_run (ok, failing, check mode),
+    atk_logs (finished, and stopped by its timeout) and atk_backup/atk_restore, -vvv --diff, with the same
+    scans as above. The values reach the .env through a vaulted file, then the tasks name no secret at all."""
+    from harness.dataplugin import data_plugin  # pylint: disable=import-outside-toplevel
+    figure = figures.suite('secrets-scripts', '{hits} hits ({runs} playbook runs -vvv --diff, {argv} argv samples, '
+                                              '{files} files scanned)')
+    registry_factory([data_plugin(), data_plugin('tailer', logs='./logs.sh follow')], lifecycle='keep')
+    home = isolated_env.atk_home
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text(VAULT_PASSWORD + '\n')
+    password_file.chmod(0o600)
+    vault_args = ['--vault-password-file', str(password_file)]
+    secrets_file = tmp_path / 'secrets.yml'
+    values = {'notes_token': SCRIPT_CANARIES['script'], 'undeclared': SCRIPT_CANARIES['undeclared']}
+    _vault_file(ansible, password_file, secrets_file, values)
+    backups = tmp_path / 'host-backups'
+    tasks = [
+        {'name': 'install', 'atk.core.atk_converge': {'plugins': [
+            {'name': 'notes', 'env': {'NOTES_TOKEN': '{{ notes_token }}', 'NOTES_EXTRA': '{{ undeclared }}'}},
+            {'name': 'tailer', 'env': {'NOTES_TOKEN': '{{ notes_token }}'}}]}},
+        {'name': 'hello', 'atk.core.atk_run': {'plugin': 'notes', 'script': 'hello', 'args': ['x']}},
+        {'name': 'failing', 'atk.core.atk_run': {'plugin': 'notes', 'script': 'hello', 'args': ['fail', '5']},
+         'ignore_errors': True},
+        {'name': 'logs', 'atk.core.atk_logs': {'plugins': ['notes', 'tailer'], 'lines': 400, 'timeout': 2}},
+        {'name': 'backup', 'atk.core.atk_backup': {'dest': str(backups)}, 'register': 'saved'},
+        {'name': 'restore', 'atk.core.atk_restore': {'plugin': 'notes', 'src': '{{ saved.plugins[0].dir }}'},
+         'when': 'not ansible_check_mode'},
+        {'name': 'show', 'ansible.builtin.debug': {'var': 'saved'}},
+    ]
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'vars_files': [str(secrets_file)], 'tasks': tasks}]
+    runs = []
+    for check in (False, True):
+        with ArgvSampler() as sampler:
+            result = ansible.run(play, check=check, diff=True, verbosity=3, extra_args=vault_args)
+        runs.append((result, sampler))
+        figure.add('runs')
+        figure.add('argv', sampler.samples)
+        assert result.rc == 0, result.describe()[-4000:]
+    real = runs[0][0]
+    assert real.task('hello')['stderr'] == 'token=********\n'
+    assert real.task('failing')['rc'] == 5 and 'token=********' in real.task('failing')['stderr']
+    assert real.task('logs')['logs']['notes'][-1] == 'line 300 token=********'
+    assert real.task('logs')['plugins'][1]['timed_out'] is True
+    assert real.task('backup')['plugins'][0]['stdout'] == 'backing up with token ********'
+    assert real.task('restore')['stdout'] == 'restoring with token ********'
+    env_text = (home / 'plugins' / 'notes' / '.env').read_text()
+    assert SCRIPT_CANARIES['script'] in env_text and SCRIPT_CANARIES['undeclared'] in env_text
+
+    hits = []
+
+    def scan(text, where):
+        for label, canary in SCRIPT_CANARIES.items():
+            if canary in text:
+                hits.append('%s holds the %s canary' % (where, label))
+
+    for number, (result, sampler) in enumerate(runs, 1):
+        scan(result.stdout, 'stdout of run %d' % number)
+        scan(result.stderr, 'stderr of run %d' % number)
+        for argv in sampler.argvs():
+            joined = b' '.join(argv).decode('utf-8', 'replace')
+            scan(joined, 'argv of a process during run %d (%s)' % (number, joined[:120]))
+    objects = subprocess.run(['git', 'cat-file', '--batch-all-objects', '--batch'], cwd=str(home), env=isolated_env.environ(),
+                             capture_output=True, check=True)
+    scan(objects.stdout.decode('utf-8', 'replace'), 'an object of the home repository')
+    env_files = {str(p) for p in home.glob('plugins/*/.env')}
+    for root in [home, backups, isolated_env.root / 'ansible-home', isolated_env.tmp, isolated_env.root / 'ansible']:
+        for folder, _dirs, files in os.walk(str(root)):
+            for name in files:
+                path = os.path.join(folder, name)
+                if path in env_files or os.path.islink(path) or '/.git/objects/' in path:
+                    continue
+                figure.add('files')
+                with open(path, 'rb') as handle:
+                    scan(handle.read().decode('utf-8', 'replace'), path)
     figure.set('hits', len(hits))
     assert not hits, '\n'.join(hits)

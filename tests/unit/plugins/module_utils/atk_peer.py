@@ -3,12 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared helpers for the module_utils unit tests.
 
-* The real atk 0.4.0 (``<collection root>/.venv-atk``, or the venv named by
-  ``$ATK_CORE_ATK_VENV``) as a differential oracle: :func:`atk_python` runs one script
+* The real atk 0.4.0 as a differential oracle: the venv named by ``$ATK_CORE_ATK_VENV``,
+  else ``<collection root>/.venv-atk`` (plain pytest in the repository), else the
+  ``.venv-atk`` of the repository a ``make collection`` layout was mirrored from (the layout's
+  ``SOURCE`` file names it): ``ansible-test units`` runs from that layout, which has no venvs,
+  and passes no custom environment variables. :func:`atk_python` runs one script
   in atk's interpreter for a whole JSON batch, :class:`Oracle` keeps one such process
   alive and answers batch after batch (for hypothesis), :func:`atk_cli` runs the CLI.
-  Tests that need it are skipped with :data:`NO_ATK_REASON` when it is not installed
-  (e.g. under ``ansible-test units``, which runs from a copy without the venvs).
+  Tests that need it are skipped with :data:`NO_ATK_REASON` when it is not installed.
 * Real git, isolated from the user's configuration: :func:`isolate_git` and :func:`git`.
 """
 
@@ -25,8 +27,22 @@ import pytest
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
 
+def _layout_source():
+    """The repository a ``make collection`` layout was mirrored from, or None outside a layout."""
+    marker = os.path.join(COLLECTION_ROOT, "..", "..", "..", "SOURCE")
+    try:
+        with open(marker, encoding="utf-8") as handle:
+            source = handle.read().strip()
+    except (IOError, OSError):
+        return None
+    return source or None
+
+
 def _find_atk_venv():
     candidates = [os.environ.get("ATK_CORE_ATK_VENV"), os.path.join(COLLECTION_ROOT, ".venv-atk")]
+    source = _layout_source()
+    if source:
+        candidates.append(os.path.join(source, ".venv-atk"))
     for venv in candidates:
         if not venv:
             continue
@@ -45,7 +61,7 @@ ATK_VENV = _find_atk_venv()
 ATK_PYTHON = os.path.join(ATK_VENV, "bin", "python") if ATK_VENV else None
 ATK_CLI = os.path.join(ATK_VENV, "bin", "atk") if ATK_VENV else None
 NO_ATK_REASON = ("atk-cli 0.4.0 (the differential oracle) is not installed in %s/.venv-atk "
-                 "(run `make venv`, or point ATK_CORE_ATK_VENV at a venv with atk-cli==0.4.0)" % COLLECTION_ROOT)
+                 "(run `make venv`, or point ATK_CORE_ATK_VENV at a venv with atk-cli==0.4.0)" % (_layout_source() or COLLECTION_ROOT))
 needs_atk = pytest.mark.skipif(ATK_VENV is None, reason=NO_ATK_REASON)
 
 # Variables that would make atk's interpreter import our code, or git act on another repository.

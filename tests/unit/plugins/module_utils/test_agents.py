@@ -225,20 +225,31 @@ def test_absent_after_the_plugin_is_gone(world, tmp_path):
     assert not os.path.lexists(os.path.join(user, ".gemini", "skills", "atk-demo"))
 
 
-def test_symlinked_config_is_followed_and_mode_kept(world, tmp_path):
+@pytest.mark.parametrize("agent, rel, content", [
+    ("gemini", ".gemini/settings.json", '{\n  // managed by my dotfiles\n  "theme": "x"\n}\n'),
+    ("claude", ".claude/CLAUDE.md", "# managed by my dotfiles\n"),
+])
+@pytest.mark.parametrize("mode, kept", [
+    (0o604, 0o604),   # an unusual mode no default produces: kept exactly
+    (0o640, 0o640),
+    (0o404, 0o604),   # read-only for the owner: kept, plus the owner's write bit
+])
+def test_symlinked_config_is_followed_and_mode_kept(world, tmp_path, agent, rel, content, mode, kept):
+    """A config file that is a symlink (dotfiles) is written through to its target, whose mode
+    stays what the user chose (only the owner's write bit is added to a read-only file)."""
     home, user = world
     dotfiles = tmp_path / "dotfiles"
     dotfiles.mkdir()
-    target = dotfiles / "settings.json"
-    target.write_text('{\n  // managed by my dotfiles\n  "theme": "x"\n}\n')
-    os.chmod(str(target), 0o444)
-    os.makedirs(os.path.join(user, ".gemini"))
-    os.symlink(str(target), os.path.join(user, ".gemini", "settings.json"))
-    converge(home, user, agents=["gemini"])
-    assert os.path.islink(os.path.join(user, ".gemini", "settings.json"))
+    target = dotfiles / os.path.basename(rel)
+    target.write_text(content)
+    os.chmod(str(target), mode)
+    os.makedirs(os.path.join(user, os.path.dirname(rel)))
+    os.symlink(str(target), os.path.join(user, rel))
+    converge(home, user, agents=[agent])
+    assert os.path.islink(os.path.join(user, rel))
     text = target.read_text()
-    assert "// managed by my dotfiles" in text and "Demo Plugin" in text
-    assert stat.S_IMODE(os.stat(str(target)).st_mode) == 0o644  # kept, but never read-only
+    assert "managed by my dotfiles" in text and ("Demo Plugin" in text or "SKILL.md" in text)
+    assert stat.S_IMODE(os.stat(str(target)).st_mode) == kept
 
 
 def test_blocked_skill_link_is_a_conflict(world):

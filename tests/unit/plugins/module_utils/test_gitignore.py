@@ -96,7 +96,8 @@ def oracle():
 
 # -- the initial file ------------------------------------------------------------------------
 
-def test_initial_content_matches_the_contract():
+def test_initial_content_is_atk_inits_267_bytes():
+    """docs/atk-compatibility.md §1.3."""
     data = G.INITIAL_CONTENT.encode("utf-8")
     assert len(data) == 267
     assert b"\xe2\x80\x94" in data

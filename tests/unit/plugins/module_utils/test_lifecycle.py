@@ -228,7 +228,9 @@ def test_shell_timeout_kills_the_process_group(tmp_path):
     code = L.Shell().run("sleep 30 & echo $! > pid; wait", str(tmp_path), {"PATH": os.environ["PATH"]}, None, timeout=0.5)
     assert code is None
     pid = int((tmp_path / "pid").read_text())
-    time.sleep(0.2)
+    deadline = time.monotonic() + 10
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert _gone(pid)
 
 

@@ -44,7 +44,10 @@ def test_lock_lives_in_dot_git(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == [".git"]
 
 
-def test_lock_before_the_home_exists_lives_in_tmp_and_goes_away(tmp_path):
+def test_lock_before_the_home_exists_lives_in_tmp_and_goes_away(tmp_path, monkeypatch):
+    # A private "system temp dir": should the lock file stay, it stays there, not in the real one.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "systmp"))
+    (tmp_path / "systmp").mkdir()
     home = tmp_path / "not-yet"
     lock = H.lock(str(home))
     with lock:
@@ -65,29 +68,88 @@ def test_check_mode_of_a_missing_home_takes_no_lock(tmp_path):
         assert set(os.listdir(tempfile.gettempdir())) == before
 
 
+def _rounds(most, seconds, least=3):
+    """Round numbers for a racy test: at least ``least``, at most ``most``, stopping after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    number = 0
+    while number < most and (number < least or time.monotonic() < deadline):
+        yield number
+        number += 1
+
+
 def test_lock_serialises_two_processes(tmp_path):
+    """The waiter never gets the lock before the holder lets go (repeated: a race shows now and then)."""
     (tmp_path / ".git").mkdir()
     ctx = _fork_context()
-    held, release, queue = ctx.Event(), ctx.Event(), ctx.Queue()
-    child = ctx.Process(target=_hold_lock, args=(str(tmp_path), held, release, queue))
-    child.start()
+    for number in _rounds(most=10, seconds=4):
+        held, release, queue = ctx.Event(), ctx.Event(), ctx.Queue()
+        child = ctx.Process(target=_hold_lock, args=(str(tmp_path), held, release, queue))
+        child.start()
+        try:
+            assert held.wait(10), "round %d" % number
+            # Let the holder go in 0.05 to 0.3 s; we must not get the lock before it has let go.
+            delay = 0.05 + 0.05 * (number % 6)
+            release_at = time.time() + delay
+            timer = threading.Timer(delay, release.set)
+            timer.start()
+            with H.lock(str(tmp_path), timeout=10):
+                acquired = time.time()
+            timer.join(10)
+            released = queue.get(timeout=10)
+        finally:
+            release.set()
+            child.join(10)
+        assert child.exitcode == 0, "round %d" % number
+        assert acquired >= released, "round %d" % number
+        assert acquired >= release_at - 0.05, "round %d" % number
+
+
+def _count_under_lock(home, start, increments, errors):
+    """Wait at ``start`` (a barrier), then add 1 to ``<home>/counter`` ``increments`` times under the lock."""
     try:
-        assert held.wait(10)
-        start = time.time()
-        release_at = start + 0.4
-        # Let the holder go in 0.4 s; we must not get the lock before it has let go.
-        timer = threading.Timer(0.4, release.set)
-        timer.start()
-        with H.lock(str(tmp_path), timeout=10):
-            acquired = time.time()
-        timer.join(10)
-        released = queue.get(timeout=10)
-    finally:
-        release.set()
-        child.join(10)
-    assert child.exitcode == 0
-    assert acquired >= released
-    assert acquired >= release_at - 0.05
+        start.wait(10)
+        for _number in range(increments):
+            with H.lock(home, timeout=30):
+                counter = os.path.join(home, "counter")
+                value = int(open(counter).read()) if os.path.exists(counter) else 0
+                time.sleep(0.001)  # widen the read-modify-write window: a second holder would lose an update
+                with open(counter, "w") as handle:
+                    handle.write(str(value + 1))
+    except BaseException as exc:  # pylint: disable=broad-except
+        errors.put(repr(exc))
+        raise
+
+
+@pytest.mark.parametrize("kind", ["processes", "threads"])
+def test_first_users_of_a_home_race_for_the_lock_and_lose_no_update(tmp_path, kind):
+    """Four runs start at once on a home whose .git has no atk-core/ yet: none fails, none overlaps.
+
+    Each round takes a fresh home, so the lock folder is created concurrently every time (two
+    playbooks started together on a new machine crashed with FileExistsError there), and every
+    holder does a read-modify-write of a counter that loses an update if two ever hold the lock.
+    """
+    ctx = _fork_context()
+    workers, increments = 4, 5
+    for number in _rounds(most=12, seconds=6):
+        home = tmp_path / ("home%d" % number)
+        (home / ".git").mkdir(parents=True)
+        if kind == "processes":
+            start, errors = ctx.Barrier(workers), ctx.Queue()
+            runners = [ctx.Process(target=_count_under_lock, args=(str(home), start, increments, errors)) for _n in range(workers)]
+        else:
+            import queue  # pylint: disable=import-outside-toplevel
+            start, errors = threading.Barrier(workers), queue.Queue()
+            runners = [threading.Thread(target=_count_under_lock, args=(str(home), start, increments, errors)) for _n in range(workers)]
+        for runner in runners:
+            runner.start()
+        for runner in runners:
+            runner.join(60)
+        problems = []
+        while not errors.empty():
+            problems.append(errors.get())
+        assert problems == [], "round %d: %s" % (number, problems)
+        assert (home / "counter").read_text() == str(workers * increments), "round %d" % number
+        assert sorted(os.listdir(str(home / ".git" / "atk-core"))) == ["lock"]
 
 
 def test_lock_times_out_with_a_clear_message(tmp_path):
@@ -103,6 +165,11 @@ def test_lock_times_out_with_a_clear_message(tmp_path):
             with H.lock(str(tmp_path), timeout=1):
                 pytest.fail("got a lock another process holds")
         waited = time.time() - start
+        # A waiter that times out while the holder keeps the lock, again and again: never gets it early.
+        for number in _rounds(most=5, seconds=1.5):
+            with pytest.raises(AtkError):
+                with H.lock(str(tmp_path), timeout=0.1):
+                    pytest.fail("got a lock another process holds (round %d)" % number)
     finally:
         release.set()
         child.join(10)

@@ -22,23 +22,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.atk.core.plugins.module_utils import _skills as S
+from ansible_collections.atk.core.tests.unit.plugins.module_utils import atk_peer
 
 
 def _atk_python():
     candidate = os.environ.get("ATK_PEER_PYTHON")
     if candidate:
         return candidate if os.path.exists(candidate) else None
-    here = os.path.dirname(os.path.abspath(__file__))
-    for _level in range(6):
-        path = os.path.join(here, ".venv-atk", "bin", "python")
-        if os.path.exists(path):
-            return path
-        here = os.path.dirname(here)
-    return None
+    return atk_peer.ATK_PYTHON
 
 
 ATK_PYTHON = _atk_python()
-needs_atk = pytest.mark.skipif(ATK_PYTHON is None, reason="the atk peer's Python (.venv-atk) is not available")
+needs_atk = pytest.mark.skipif(ATK_PYTHON is None, reason=atk_peer.NO_ATK_REASON)
 
 _SECTION_SCRIPT = r'''
 import json, sys
