@@ -542,7 +542,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
     # -- goal 5: the upgrade preview ------------------------------------------------------------
 
     def goal_upgrade(self) -> None:
-        registry, home, cache, n = self.fixture['registry'], self.fixture['home'], self.fixture['cache'], self.fixture['n']
+        registry, home, cache = self.fixture['registry'], self.fixture['home'], self.fixture['cache']
         env = self.fixture['env']
         touched = [p.slug for p in self.fixture['plugins']][::4][:5]
         old = registry.head()

@@ -28,7 +28,9 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 # First: the module_utils below then load from .pyc files (Ansible's loader compiles them every run).
-from ansible_collections.atk.core.plugins.plugin_utils import _bytecode  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.atk.core.plugins.plugin_utils import _bytecode
+
+_bytecode.install()
 
 try:
     from ansible_collections.atk.core.plugins.module_utils._errors import AtkError

@@ -212,7 +212,7 @@ def test_atk_setup_keeps_our_values(demo, ansible: AnsibleRunner, atk_peer: AtkP
     assert first.task('set')['changed_keys'] == ['DEMO_GREETING'] and first.task('set')['added'] == ['DEMO_TOKEN']
 
     # `atk setup`, Enter at every prompt: atk keeps current values and rewrites the file its way.
-    proc = atk_peer.run('setup', 'env-demo', input='\n\n\n', check=True)
+    atk_peer.run('setup', 'env-demo', input='\n\n\n', check=True)
     assert atk_mcp_env(atk_peer) == {'DEMO_TOKEN': SECRET, 'DEMO_GREETING': 'hi there you'}
     assert stat.S_IMODE(demo.stat().st_mode) == 0o600  # atk's write_text keeps the mode
     mtime = demo.stat().st_mtime_ns
