@@ -114,14 +114,16 @@ def _record_path(home):
 
 
 def _recorded(home, record_key):
-    """The manifest recorded under ``record_key``, or None."""
+    """The manifest recorded under ``record_key``, or None (no record, another key, anything broken).
+
+    Returned as :func:`normalize` builds it (its key order too), so it is exactly what parsing gives."""
     try:
         record = json.loads(_fs.read_text(_record_path(home)) or "null")
-        manifest = record["manifest"] if record["key"] == record_key else None
-        if manifest is not None and normalize(manifest) != manifest:
+        if record["key"] != record_key:
             return None
-        return manifest
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        manifest = normalize(record["manifest"])
+        return manifest if manifest == record["manifest"] else None
+    except Exception:  # pylint: disable=broad-except  # a broken record (even JSON nested too deep) is no record
         return None
 
 
@@ -162,9 +164,10 @@ def remember_validated(home):
         record_key = _record_key(text)
         cached = _LOADED.get(path)
         manifest = cached[1] if cached is not None and cached[2] == record_key else parse_manifest(text, path)
-        _fs.atomic_write(_record_path(home), json.dumps({"key": record_key, "manifest": manifest}, sort_keys=True),
+        # Unchanged bytes leave the file untouched (atomic_write).
+        _fs.atomic_write(_record_path(home), json.dumps({"key": record_key, "manifest": normalize(manifest)}) + "\n",
                          mode=0o600, temp_dir=state)
-    except (OSError, ValueError, AtkError):
+    except Exception:  # pylint: disable=broad-except  # the run's work is done: a record that fails is no record
         pass
 
 
