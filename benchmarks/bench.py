@@ -817,8 +817,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             lines += ['', '## No-op anatomy (goal 1: 20 plugins, server stopped, same interleaving)', '',
                       '| play | wall s | over the empty play | CPU s |', '| --- | --- | --- | --- |']
             for measure in self.anatomy:
-                lines.append('| %s | %s | %+.2f | %s |' % (measure.label, fmt(measure.median), measure.median - floor.median,
-                                                            fmt(measure.cpu_median)))
+                lines.append('| %s | %s | %+.2f | %s |' % (measure.label, fmt(measure.median),
+                                                           measure.median - floor.median, fmt(measure.cpu_median)))
         if self.scaling:
             lines += ['', '## Scaling (synthetic registries)', '', '| run | plugins | wall s | ms per plugin | CPU s |',
                       '| --- | --- | --- | --- | --- |']
@@ -850,8 +850,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         if 2 in want:
             core, module, atk = self.goal_cold(2, env, 'cold bootstrap of 20, git daemon')
             self.add_row(Row(2, 'cold bootstrap of 20, git daemon / `atk install --all`', 0.25, Ratio(core, atk), Ratio(module, atk),
-                             note='CPU atk.core / atk: %s, module path %s' % (Ratio(core, atk, cpu=True).text(),
-                                                                             Ratio(module, atk, cpu=True).text())))
+                             note='CPU atk.core / atk: %s, module path %s' % (
+                                 Ratio(core, atk, cpu=True).text(), Ratio(module, atk, cpu=True).text())))
         elif want & {1, 5, 6}:
             # The goals below need a converged home and its cache: one cold bootstrap, not timed.
             _s, _r, home, cache = self.core_cold(env, self.fixture['url'], self.root / 'c2' / 'setup', self.fixture['n'], tag='setup')

@@ -6,11 +6,11 @@
 PRIVATE to the collection. Ansible's collection loader compiles a collection's Python files from
 source on every import and never reads or writes ``__pycache__``: for the module_utils the
 in-process converge imports, that is about 30 ms of every playbook run on the local connection
-(a third of what the converge itself costs there). Importing this module puts a finder in front
-of Ansible's for ``ansible_collections.atk.core.plugins.module_utils.*`` only, which loads exactly
-the same files with Python's own ``SourceFileLoader``: it uses the usual ``.pyc`` files, checked
-against the source's mtime and size, and writes them where the folder is writable (unless
-``PYTHONDONTWRITEBYTECODE`` is set). A name it cannot map to a file is left to Ansible's loader.
+(a third of what the converge itself costs there). Importing this module puts a finder right in
+front of Ansible's (see install) for ``ansible_collections.atk.core.plugins.module_utils.*`` only,
+which loads exactly the same files with Python's own ``SourceFileLoader``: it uses the usual
+``.pyc`` files, checked against the source's mtime and size, and writes them where the folder is
+writable (unless ``PYTHONDONTWRITEBYTECODE`` is set). A name it cannot map to a file is left to Ansible's loader.
 The module path (AnsiballZ) never sees this finder.
 """
 
@@ -47,9 +47,16 @@ class BytecodeCachingFinder(importlib.abc.MetaPathFinder):
 
 
 def install():
-    """Put the finder first on ``sys.meta_path`` (once per process)."""
-    if os.path.isdir(ROOT) and not any(getattr(finder, "ATK_CORE_BYTECODE", False) for finder in sys.meta_path):
-        sys.meta_path.insert(0, BytecodeCachingFinder())
+    """Put the finder on ``sys.meta_path`` right in front of Ansible's collection finder (once per process).
+
+    Only there: what stands before Ansible's finder (ansible-test's import checker, say) keeps its place,
+    and without Ansible's finder the collection is not Ansible's to load, so it is left alone."""
+    if not os.path.isdir(ROOT) or any(getattr(finder, "ATK_CORE_BYTECODE", False) for finder in sys.meta_path):
+        return
+    for position, finder in enumerate(sys.meta_path):
+        if type(finder).__name__ == "_AnsibleCollectionFinder":
+            sys.meta_path.insert(position, BytecodeCachingFinder())
+            return
 
 
 install()
