@@ -281,9 +281,9 @@ clean:
 # Benchmark, not a test: atk.core against the real atk 0.4.0 on the same work (loopback git daemon,
 # fresh clones, empty caches), medians and ratios printed and written to benchmarks/results/<time>.md
 # (git-ignored). See benchmarks/README.md and docs/performance.md.
-#   make bench                               every scenario, 5 repetitions per side
-#   make bench QUICK=1                       --quick: 3 repetitions, 500 plugins and atk at 100 once (< 5 min)
-#   make bench BENCH_ARGS='--only 1,2 --reps 3'
+#   make bench                               the 7 goals of issue 13, 5 repetitions per side
+#   make bench QUICK=1                       --quick: 3 repetitions, no diagnostic sides (< 5 min)
+#   make bench BENCH_ARGS='--only 1,6 --reps 3'
 .PHONY: bench
 bench: venv
 	@$(VRUN) $(VBIN)/python benchmarks/bench.py $(if $(QUICK),--quick) $(BENCH_ARGS)

@@ -2,21 +2,24 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """atk.core against the real atk 0.4.0 on the same work (see benchmarks/README.md). NOT a test.
 
-Builds a loopback registry (git daemon) and homes pinned in a manifest, then runs each side
-``--reps`` times, interleaved (baseline, atk.core, baseline, ...), and prints a Markdown table of
-medians and ratios, also written to ``benchmarks/results/<timestamp>.md``.
+Builds a loopback registry (git daemon) and homes pinned in a manifest, then measures the goals
+of issue 13, each a ratio of two medians measured in this run with its baseline interleaved
+(baseline, atk.core, atk.core, baseline, ...), with the machine's load next to each figure, and
+prints a Markdown table (also written to ``benchmarks/results/<timestamp>.md``):
 
-    .venv/bin/python benchmarks/bench.py [--reps N] [--quick] [--only 1,2,3,4,5] [--keep]
+  1 no-op converge of 20 plugins, local connection, server stopped / empty play     <= 1.3
+  2 cold bootstrap of 20, git daemon / `atk install --all`                          <= 0.25
+  3 cold bootstrap of 20, `file://` registry / `atk install --all`                  <= 0.6
+  4 CPU of that cold bootstrap / atk's CPU                                          <= 0.7
+  5 upgrade preview of 20 / `atk upgrade --all`                                     <= 0.25
+  6 no-op of 500 / no-op of 20                                                      <= 1.5
+  7 cold bootstrap of 3 SSH hosts / 1 host                                          <= 1.3
+
+atk.core runs on the default path (in-process on the local connection); the same runs with
+``-e atk_core_in_process=false`` (the module path) are interleaved with them for the second column.
+
+    .venv/bin/python benchmarks/bench.py [--reps N] [--quick] [--only 1,2,...,7] [--keep]
     make bench [BENCH_ARGS='--quick']
-
-Scenarios (goals from the issue):
-  1 cold bootstrap of the 20 fixture plugins: atk install --all vs ansible-playbook atk.core.bootstrap,
-    each on a fresh clone of the home, atk.core with an empty cache          goal atk.core <= 0.5 x atk
-  2 no-op converge of the same 20, git daemon STOPPED, vs an empty playbook  goal <= 2.0 x floor
-  3 upgrade preview (atk.core.upgrade --check --diff) after a registry commit touching 5, vs
-    atk upgrade --all on a copy of the same home; network contacts counted twice   goal <= 0.5 x atk
-  4 synthetic registries of 100 and 500 plugins: cold and no-op per plugin   goal no-op(500) <= 2 x no-op(20)
-  5 fleet: cold bootstrap on 3 SSH hosts (network namespaces) vs on 1        goal <= 1.5 x
 """
 
 from __future__ import annotations
@@ -68,6 +71,11 @@ FLEET_PLAY = '''- name: Bootstrap an ATK home (bench, with play environment)
   roles:
     - role: atk.core.atk
 '''
+# Python as in a user's shell: bytecode caching on (the test harness turns it off), so the
+# collection's code imported in the controller's process loads from .pyc, as it does for users.
+USER_PYTHON: Dict[str, Optional[str]] = {'PYTHONDONTWRITEBYTECODE': None}
+# The module path: the switch the role documents (a variable; the task option is in_process: false).
+MODULE_PATH = {'atk_core_in_process': False}
 
 
 def one_task_play(action: str, args: dict) -> str:
@@ -101,6 +109,30 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and all its descendants, live or reaped: each
+    live process's own time plus what it collected from the children it waited for."""
+    procs = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry, encoding='utf-8', errors='replace') as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        procs[int(entry)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
+    children: Dict[int, List[int]] = {}
+    for child, (parent, _ticks) in procs.items():
+        children.setdefault(parent, []).append(child)
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += procs.get(current, (0, 0))[1]
+        todo.extend(children.get(current, []))
+    return total / os.sysconf('SC_CLK_TCK')
+
+
 def home_tree(root: Path) -> Dict[str, Tuple[bytes, int]]:
     """Every file of a home outside .git: {relative path: (bytes, mode)}."""
     out = {}
@@ -113,7 +145,7 @@ def home_tree(root: Path) -> Dict[str, Tuple[bytes, int]]:
 
 
 class BenchError(RuntimeError):
-    """A benchmarked command failed: its output is in the message."""
+    """A benchmarked command failed or did not do its work: the evidence is in the message."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,17 +164,20 @@ def collection_utils(collections: Path):
 
 
 class Measure:
-    """Rep times of one side of one comparison (plus free-form extras)."""
+    """The repetitions of one side of a comparison: wall and CPU seconds, and the machine's
+    1-minute load average right after each repetition."""
 
     def __init__(self, label: str):
         self.label = label
-        self.times: List[float] = []      # wall-clock seconds per repetition
-        self.cpu: List[float] = []        # CPU seconds (user + system, all descendants) per repetition
+        self.times: List[float] = []
+        self.cpu: List[float] = []
+        self.loads: List[float] = []
         self.extra: Dict[str, object] = {}
 
     def add(self, wall: float, cpu: float) -> None:
         self.times.append(wall)
         self.cpu.append(cpu)
+        self.loads.append(os.getloadavg()[0])
 
     @property
     def median(self) -> float:
@@ -152,43 +187,65 @@ class Measure:
     def cpu_median(self) -> float:
         return median(self.cpu)
 
+    def reps(self) -> str:
+        return ', '.join('%s/%s' % (fmt(w), fmt(c)) for w, c in zip(self.times, self.cpu))
+
     def __repr__(self) -> str:
         return '<Measure %s %s>' % (self.label, self.times)
 
 
+class Ratio:
+    """``core`` / ``base`` (medians of wall time, or of CPU time with ``cpu``)."""
+
+    def __init__(self, core: Measure, base: Measure, cpu: bool = False):
+        self.core, self.base, self.cpu = core, base, cpu
+
+    @property
+    def value(self) -> Optional[float]:
+        num = self.core.cpu_median if self.cpu else self.core.median
+        den = self.base.cpu_median if self.cpu else self.base.median
+        if not self.core.times or not self.base.times or not den:
+            return None
+        return num / den
+
+    def text(self) -> str:
+        value = self.value
+        if value is None:
+            return 'n/a'
+        num = self.core.cpu_median if self.cpu else self.core.median
+        den = self.base.cpu_median if self.cpu else self.base.median
+        return '%.2f (%s / %s s)' % (value, fmt(num), fmt(den))
+
+
 class Row:
-    def __init__(self, number: str, what: str, core: Measure, base: Optional[Measure], goal: Optional[float], goal_text: str,
-                 note: str = '', unit: str = 's'):
-        self.number, self.what, self.core, self.base = number, what, core, base
-        self.goal, self.goal_text, self.note, self.unit = goal, goal_text, note, unit
-        self.load = os.getloadavg()[0]  # 1-minute load average when the row was measured
+    """One line of the goal table: the default path's ratio, the module path's, the goal, the load."""
 
-    @property
-    def ratio(self) -> Optional[float]:
-        if self.base is None or not self.base.times or not self.core.times or not self.base.median:
-            return None
-        return self.core.median / self.base.median
-
-    @property
-    def cpu_ratio(self) -> Optional[float]:
-        if self.base is None or not self.base.cpu or not self.core.cpu or not self.base.cpu_median:
-            return None
-        return self.core.cpu_median / self.base.cpu_median
+    def __init__(self, number: int, what: str, goal: float, ratio: Ratio, module: Optional[Ratio] = None,
+                 module_text: str = 'not measured', note: str = ''):
+        self.number, self.what, self.goal, self.ratio, self.module = number, what, goal, ratio, module
+        self.module_text, self.note = module_text, note
+        loads = ratio.core.loads + ratio.base.loads + ((module.core.loads + module.base.loads) if module else [])
+        self.load = (min(loads), max(loads)) if loads else None
 
     @property
     def holds(self) -> str:
-        if self.goal is None:
-            return '-'
-        if self.ratio is None:
+        value = self.ratio.value
+        if value is None:
             return 'n/a'
-        return 'yes' if self.ratio <= self.goal else 'NO'
+        return 'yes' if value <= self.goal else '**no**'
+
+    def load_text(self) -> str:
+        if self.load is None:
+            return 'n/a'
+        low, high = self.load
+        return '%.1f' % low if '%.1f' % low == '%.1f' % high else '%.1f-%.1f' % (low, high)
 
 
 # ---------------------------------------------------------------------------------------------
 # The bench
 
 
-class Bench:
+class Bench:  # pylint: disable=too-many-instance-attributes
     def __init__(self, args):
         self.args = args
         self.reps = args.reps
@@ -198,28 +255,34 @@ class Bench:
         self.daemon = GitDaemon(self.root / 'srv')
         self.daemon.start()
         self.rows: List[Row] = []
+        self.measures: List[Tuple[str, Measure]] = []   # every side of every comparison, for the detail table
         self.details: List[str] = []
-        self.registries: Dict[str, object] = {}
         self.env_counter = 0
         self.playbook_bin = ansible_bin('ansible-playbook')
         self.atk_bin = atk_bin()
         self.started = time.monotonic()
         self.load_before = os.getloadavg()
+        self.last_cpu = 0.0
+        self.last_stdout = ''
+        self.fixture: Dict[str, object] = {}
+        self.required_env: Dict[str, str] = {}
+        self.scaling: List[Tuple[str, Measure, int]] = []
+        self.anatomy: List[Measure] = []
 
     # -- worlds ---------------------------------------------------------------------------
 
-    def new_env(self, tag: str, registry=None, extra: Optional[Dict[str, str]] = None) -> IsolatedEnv:
+    def new_env(self, tag: str, redirect: Optional[str] = None, extra: Optional[Dict[str, str]] = None) -> IsolatedEnv:
+        """An isolated environment (HOME, git config, ...); ``redirect``: the URL atk's registry URL is
+        rewritten to (git:// of the daemon, or file:// of the registry's folder), for both tools."""
         self.env_counter += 1
         env = IsolatedEnv(self.root / ('env-%02d-%s' % (self.env_counter, tag)), extra=extra)
-        if registry is not None:
-            env.use_registry(registry)
+        if redirect is not None:
+            env.redirect(REGISTRY_URL, redirect)
         return env
 
     def registry(self, name: str, plugins=None):
         repo = self.daemon.init_repo('registries/%s' % name)
-        registry = build_registry(repo, plugins)
-        self.registries[name] = registry
-        return registry
+        return build_registry(repo, plugins)
 
     def home_repo(self, name: str, registry, plugins) -> str:
         """A bare home repository (served) whose manifest pins ``plugins`` at the registry's HEAD.
@@ -248,7 +311,7 @@ class Bench:
 
     def clone_home(self, url: str, dest: Path, for_atk: bool = False) -> Path:
         """``git clone`` of a home repository. atk refuses a clone without ``plugins/`` (git keeps no
-        empty folder; atk.core's atk_home repairs that itself): ``for_atk`` creates it, untimed."""
+        empty folder; atk.core creates it itself): ``for_atk`` creates it, untimed."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         git('clone', '-q', url, str(dest))
         if for_atk:
@@ -257,8 +320,8 @@ class Bench:
 
     # -- runners --------------------------------------------------------------------------
 
-    def run_atk(self, env: IsolatedEnv, home: Path, *args: str, extra: Optional[Dict[str, str]] = None) -> Tuple[float, subprocess.CompletedProcess]:
-        environ = env.environ(dict({'ATK_HOME': str(home)}, **(extra or {})))
+    def run_atk(self, env: IsolatedEnv, home: Path, *args: str) -> Tuple[float, subprocess.CompletedProcess]:
+        environ = env.environ(dict({'ATK_HOME': str(home)}, **USER_PYTHON))
         cpu = children_cpu()
         start = time.perf_counter()
         proc = subprocess.run([str(self.atk_bin)] + list(args), env=environ, cwd=str(env.work), stdin=subprocess.DEVNULL,
@@ -271,14 +334,14 @@ class Bench:
 
     def run_playbook(self, env: IsolatedEnv, playbook: str, extra_vars: Optional[dict] = None, check: bool = False, diff: bool = False,
                      inventory: Optional[str] = None, environ: Optional[Dict[str, Optional[str]]] = None, tag: str = 'run',
-                     forks: Optional[int] = None) -> Tuple[float, dict]:
+                     argv_extra: Sequence[str] = ()) -> Tuple[float, dict]:
         """``ansible-playbook [-i inv] [-e @vars] [--check] [--diff] <playbook>``; ``playbook`` is a
         FQCN (atk.core.bootstrap) or YAML text. Returns (seconds, atk_json document)."""
         runner = AnsibleRunner(env, collections_path=self.collections)
         run_dir = Path(tempfile.mkdtemp(prefix=tag + '-', dir=str(runner.workdir)))
         inv = run_dir / 'inventory.ini'
         inv.write_text(inventory or runner.default_inventory(), encoding='utf-8')
-        argv = [str(self.playbook_bin), '-i', str(inv)]
+        argv = [str(self.playbook_bin), '-i', str(inv)] + list(argv_extra)
         if extra_vars:
             vars_file = run_dir / 'vars.json'
             vars_file.write_text(json.dumps(extra_vars), encoding='utf-8')
@@ -287,21 +350,20 @@ class Bench:
             argv.append('--check')
         if diff:
             argv.append('--diff')
-        if forks:
-            argv += ['--forks', str(forks)]
         if '\n' in playbook:
             path = run_dir / 'playbook.yml'
             path.write_text(playbook, encoding='utf-8')
             argv.append(str(path))
         else:
             argv.append(playbook)
-        full_env = runner.environ(environ)
+        full_env = runner.environ(dict(USER_PYTHON, **(environ or {})))
         cpu = children_cpu()
         start = time.perf_counter()
         proc = subprocess.run(argv, env=full_env, cwd=str(run_dir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, check=False, timeout=3600)
         elapsed = time.perf_counter() - start
         self.last_cpu = children_cpu() - cpu
+        self.last_stdout = proc.stdout
         data = parse_output(proc.stdout)
         if proc.returncode != 0 or data is None:
             raise BenchError('ansible-playbook %s exited %d\n--- stdout\n%s\n--- stderr\n%s' % (
@@ -309,14 +371,21 @@ class Bench:
         return elapsed, data
 
     @staticmethod
-    def task_results(data: dict, action_suffix: str) -> List[dict]:
-        return [r for r in data.get('results', []) if r.get('action', '').endswith(action_suffix) and r.get('status') == 'ok']
-
-    def plugin_result(self, data: dict, host: Optional[str] = None) -> dict:
-        found = [r for r in self.task_results(data, 'atk_plugin') if host is None or r['host'] == host]
+    def converge_result(data: dict, host: Optional[str] = None) -> dict:
+        """The result of the run's atk_converge (the role's one call) or atk_plugin task."""
+        found = [r for r in data.get('results', []) if r.get('status') == 'ok' and (host is None or r['host'] == host)
+                 and r.get('action', '').endswith(('atk_converge', 'atk_plugin'))]
         if not found:
-            raise BenchError('no atk_plugin result in %s' % json.dumps(data)[:2000])
+            raise BenchError('no atk_converge result in %s' % json.dumps(data)[:2000])
         return found[-1]['result']
+
+    @staticmethod
+    def plugin_count(result: dict) -> Tuple[int, int]:
+        """(changed, unchanged) plugins of a converge result."""
+        counts = result.get('counts')
+        if counts:
+            return counts['changed'], counts['unchanged']
+        return len(result['changed_plugins']), len(result['unchanged_plugins'])
 
     def daemon_log_mark(self) -> int:
         try:
@@ -328,23 +397,36 @@ class Bench:
         with open(self.daemon.log_path, 'rb') as handle:
             handle.seek(mark)
             text = handle.read().decode('utf-8', 'replace')
-        return Counter(REQUEST_RE.findall(text))
+        # The bench's own clone of the home repository (before the timed run) is not the run's.
+        return Counter(path for path in REQUEST_RE.findall(text) if not path.startswith('/homes/'))
 
     # -- reporting ------------------------------------------------------------------------
 
     def add_row(self, row: Row) -> None:
         self.rows.append(row)
-        log('%s %s: atk.core %s s vs %s %s s -> ratio %s (goal %s: %s)' % (
-            row.number, row.what, fmt(row.core.median), row.base.label if row.base else '-',
-            fmt(row.base.median) if row.base else '-', '%.2f' % row.ratio if row.ratio is not None else '-', row.goal_text, row.holds))
+        log('goal %d, %s: %s, module path %s (goal <= %s: %s; load %s)' % (
+            row.number, row.what, row.ratio.text(), row.module.text() if row.module else row.module_text,
+            row.goal, row.holds, row.load_text()))
+
+    def keep_measures(self, group: str, *measures: Measure) -> None:
+        for measure in measures:
+            if measure.times and all(measure is not m for _g, m in self.measures):
+                self.measures.append((group, measure))
 
     def detail(self, text: str) -> None:
         self.details.append(text)
         log(text)
 
-    # -- scenarios 1-3: the 20 fixture plugins --------------------------------------------
+    def interleave(self, sides: List[str], run) -> None:
+        """``run(side)`` for every side, ``reps`` times; odd repetitions in reverse order, so a change
+        of machine load hits every side alike."""
+        for rep in range(self.reps):
+            for side in (sides if rep % 2 == 0 else list(reversed(sides))):
+                run(side, rep)
 
-    def scenario_fixture(self, want: set) -> None:
+    # -- the world of the 20 fixture plugins ------------------------------------------------
+
+    def fixture_world(self) -> None:
         plugins = fixture_plugins()
         registry = self.registry('fixture20', plugins)
         required = {}
@@ -354,84 +436,114 @@ class Bench:
                     required[var['name']] = 'bench-%s' % var['name'].lower()
         self.required_env = required
         url = self.home_repo('fixture20', registry, plugins)
-        env = self.new_env('fixture', registry, extra=required)
-        self.fixture = {'registry': registry, 'url': url, 'env': env, 'plugins': plugins}
-        n = len(plugins)
+        env = self.new_env('fixture', registry.url, extra=required)
+        file_env = self.new_env('fixture-file', 'file://%s' % registry.path, extra=required)
+        self.fixture = {'registry': registry, 'url': url, 'env': env, 'file_env': file_env, 'plugins': plugins,
+                        'n': len(plugins)}
 
-        # 1. cold bootstrap
-        atk = Measure('atk install --all')
-        core = Measure('atk.core.bootstrap')
-        last_core_home = last_core_cache = None
-        contacts = {'atk': [], 'core': []}
+    def core_cold(self, env: IsolatedEnv, url: str, where: Path, n: int, module: bool = False, tag: str = 'cold') -> Tuple[float, dict, Path, Path]:
+        """The bootstrap playbook on a fresh clone of ``url`` with an empty cache; checks it installed ``n``."""
+        home = self.clone_home(url, where / '.atk')
+        cache = where / 'cache'
+        extra = dict({'atk_home': str(home)}, **(MODULE_PATH if module else {}))
+        seconds, data = self.run_playbook(env, 'atk.core.bootstrap', extra, environ={'XDG_CACHE_HOME': str(cache)}, tag=tag)
+        result = self.converge_result(data)
+        changed, _unchanged = self.plugin_count(result)
+        if changed != n:
+            raise BenchError('cold bootstrap (%s) changed %d plugins, expected %d' % (where, changed, n))
+        self.check_home(home, n)
+        return seconds, result, home, cache
+
+    # -- goals 2, 3 and 4: cold bootstrap against atk install --all --------------------------
+
+    def goal_cold(self, number: int, env: IsolatedEnv, label: str) -> Tuple[Measure, Measure, Measure]:
+        """atk install --all, the role (in-process) and the role (module path), each on a fresh clone."""
+        url, n = self.fixture['url'], self.fixture['n']
+        sides = {'atk': Measure('atk install --all'), 'core': Measure('atk.core.bootstrap'),
+                 'module': Measure('atk.core.bootstrap, module path')}
+        contacts: Dict[str, List[Counter]] = {'atk': [], 'core': [], 'module': [], 'result': []}
+        base = self.root / ('c%d' % number)
+
+        def run(side, rep):
+            where = base / ('%s-%d' % (side, rep))
+            mark = self.daemon_log_mark()
+            if side == 'atk':
+                home = self.clone_home(url, where / '.atk', for_atk=True)
+                seconds, _proc = self.run_atk(env, home, 'install', '--all')
+                self.check_home(home, n)
+            else:
+                seconds, result, home, cache = self.core_cold(env, url, where, n, module=side == 'module', tag='cold%d-%s' % (number, side))
+                contacts['result'].append(Counter(result['network']['urls']))
+                if side == 'core':
+                    self.fixture['home'], self.fixture['cache'] = home, cache
+            sides[side].add(seconds, self.last_cpu)
+            contacts[side].append(self.daemon_requests(mark))
+
+        self.interleave(['atk', 'core', 'module'], run)
         for rep in range(self.reps):
-            order = ('atk', 'core') if rep % 2 == 0 else ('core', 'atk')
-            for side in order:
-                home = self.clone_home(url, self.root / 'c1' / ('%s-%d' % (side, rep)) / '.atk', for_atk=side == 'atk')
-                mark = self.daemon_log_mark()
-                if side == 'atk':
-                    seconds, _proc = self.run_atk(env, home, 'install', '--all')
-                    atk.add(seconds, self.last_cpu)
-                    contacts['atk'].append(self.daemon_requests(mark))
-                    self.check_home(home, n)
-                else:
-                    cache = self.root / 'c1' / ('core-%d' % rep) / 'cache'
-                    seconds, data = self.run_playbook(env, 'atk.core.bootstrap', {'atk_home': str(home)},
-                                                      environ={'XDG_CACHE_HOME': str(cache)}, tag='bootstrap')
-                    result = self.plugin_result(data)
-                    if len(result['changed_plugins']) != n:
-                        raise BenchError('cold bootstrap changed %d plugins, expected %d' % (len(result['changed_plugins']), n))
-                    core.add(seconds, self.last_cpu)
-                    core.extra.setdefault('contacts', []).append(Counter(result['network']['urls']))
-                    contacts['core'].append(self.daemon_requests(mark))
-                    self.check_home(home, n)
-                    last_core_home, last_core_cache = home, cache
-            self.compare_homes(self.root / 'c1' / ('atk-%d' % rep) / '.atk', self.root / 'c1' / ('core-%d' % rep) / '.atk', quiet=rep > 0)
-        self.add_row(Row('1', 'cold bootstrap, 20 registry plugins', core, atk, 0.5, '<= 0.5 x atk',
-                         note='network per run: module %s; daemon log %s; atk (daemon log) %s' % (
-                             self.counter_text(core.extra['contacts']), self.counter_text(contacts['core']),
-                             self.counter_text(contacts['atk']))))
-        self.core_home20, self.core_cache20 = last_core_home, last_core_cache
+            theirs = home_tree(base / ('atk-%d' % rep) / '.atk')
+            for side in ('core', 'module'):
+                if home_tree(base / ('%s-%d' % (side, rep)) / '.atk') != theirs:
+                    raise BenchError('%s: the atk.core home (%s) differs from the atk home of the same repetition' % (label, side))
+        self.detail('%d: every atk.core home (both paths) is byte-identical to the atk home of its repetition outside .git '
+                    '(%d files, modes included)' % (number, len(theirs)))
+        if number == 2:
+            self.detail('%d: network per run: atk.core (its result, both paths) %s; atk.core (daemon log) %s; module path (daemon log) '
+                        '%s; atk (daemon log) %s' % (number, self.counter_text(contacts['result']), self.counter_text(contacts['core']),
+                                                     self.counter_text(contacts['module']), self.counter_text(contacts['atk'])))
+        self.keep_measures(label, sides['core'], sides['module'], sides['atk'])
+        return sides['core'], sides['module'], sides['atk']
 
-        # 2. no-op converge, daemon stopped, vs an empty play
-        if 2 in want:
-            self.scenario_noop(env, last_core_home, n, '2', 'no-op converge, 20 plugins, git daemon stopped')
+    # -- goal 1: the no-op ------------------------------------------------------------------
 
-        # 3. upgrade preview after a registry commit touching 5
-        if 3 in want:
-            self.scenario_upgrade(env, registry, last_core_home, last_core_cache, n)
+    def noop_run(self, env: IsolatedEnv, home: Path, n: int, module: bool = False, tag: str = 'noop',
+                 playbook: str = 'atk.core.bootstrap', cache: Optional[Path] = None) -> float:
+        """The role on a converged home (the daemon must be stopped): checks it changed nothing and
+        contacted no server."""
+        extra = dict({'atk_home': str(home)}, **(MODULE_PATH if module else {}))
+        seconds, data = self.run_playbook(env, playbook, extra, environ={'XDG_CACHE_HOME': str(cache or self.root / 'noop-cache')},
+                                          tag=tag)
+        result = self.converge_result(data)
+        if result['changed'] or result['network']['contacts'] != 0 or self.plugin_count(result) != (0, n):
+            raise BenchError('no-op converge was not a no-op: changed=%s network=%s plugins (changed, unchanged)=%s' % (
+                result['changed'], result['network'], self.plugin_count(result)))
+        return seconds
 
-    def scenario_noop(self, env: IsolatedEnv, home: Path, n: int, number: str, what: str, goal: bool = True) -> Measure:
-        """The role on a converged home with the git daemon stopped, against an empty play. With
-        ``goal`` (the 20-plugin row) three diagnostic plays run in the same interleaving: one
-        ansible.builtin.ping task (Ansible's price of any module call), atk_home alone, atk_plugin alone."""
-        sides = {'floor': Measure('empty play'), 'core': Measure('atk.core.bootstrap (no-op)')}
-        if goal:
-            sides.update(ping=Measure('one ping task'), home=Measure('atk_home task only'), plugin=Measure('atk_plugin task only'))
-        plays = {'floor': EMPTY_PLAY, 'core': 'atk.core.bootstrap', 'ping': one_task_play('ansible.builtin.ping', {}),
-                 'home': one_task_play('atk.core.atk_home', {'path': '{{ atk_home }}'}),
-                 'plugin': one_task_play('atk.core.atk_plugin', {'home': '{{ atk_home }}', 'all': True})}
-        cache = self.root / ('noop-cache-%s' % number)
+    def goal_noop(self) -> None:
+        env, home, n = self.fixture['env'], self.fixture['home'], self.fixture['n']
+        sides = {'floor': Measure('empty play'), 'core': Measure('atk.core.bootstrap (no-op)'),
+                 'module': Measure('atk.core.bootstrap (no-op), module path')}
+        if not self.args.quick:
+            sides['ping'] = Measure('one ansible.builtin.ping task')
+            sides['task'] = Measure('one atk.core.atk_converge task (no role)')
+        task_play = one_task_play('atk.core.atk_converge', {'home': '{{ atk_home }}', 'all': True})
+
+        def run(side, _rep):
+            if side == 'floor':
+                seconds, _data = self.run_playbook(env, EMPTY_PLAY, {'atk_home': str(home)}, tag='noop-floor')
+            elif side == 'ping':
+                seconds, _data = self.run_playbook(env, one_task_play('ansible.builtin.ping', {}), {'atk_home': str(home)}, tag='noop-ping')
+            else:
+                seconds = self.noop_run(env, home, n, module=side == 'module', tag='noop-' + side,
+                                        playbook=task_play if side == 'task' else 'atk.core.bootstrap')
+            sides[side].add(seconds, self.last_cpu)
+
         self.daemon.stop()
         try:
-            for rep in range(self.reps):
-                order = list(sides) if rep % 2 == 0 else list(reversed(list(sides)))
-                for side in order:
-                    seconds, data = self.run_playbook(env, plays[side], {'atk_home': str(home)},
-                                                      environ={'XDG_CACHE_HOME': str(cache)}, tag='noop-' + side)
-                    if side in ('core', 'plugin'):
-                        result = self.plugin_result(data)
-                        if result['changed'] or result['network']['contacts'] != 0 or len(result['unchanged_plugins']) != n:
-                            raise BenchError('no-op converge was not a no-op: changed=%s network=%s unchanged=%d' % (
-                                result['changed'], result['network'], len(result['unchanged_plugins'])))
-                    sides[side].add(seconds, self.last_cpu)
+            self.interleave(list(sides), run)
         finally:
             self.daemon.start()
-        if goal:
-            self.add_row(Row(number, what, sides['core'], sides['floor'], 2.0, '<= 2.0 x floor', note='0 network contacts, changed=0'))
-            self.anatomy = [sides[k] for k in ('floor', 'ping', 'home', 'plugin', 'core')]
-        return sides['core']
+        self.add_row(Row(1, 'no-op converge of 20 plugins, local connection, server stopped / empty play', 1.3,
+                         Ratio(sides['core'], sides['floor']), Ratio(sides['module'], sides['floor']),
+                         note='0 network contacts, changed=0 (checked on every run, both paths)'))
+        self.keep_measures('no-op of 20', *sides.values())
+        self.anatomy = [sides[k] for k in ('floor', 'ping', 'task', 'core', 'module') if k in sides]
 
-    def scenario_upgrade(self, env: IsolatedEnv, registry, home: Path, cache: Path, n: int) -> None:
+    # -- goal 5: the upgrade preview ------------------------------------------------------------
+
+    def goal_upgrade(self) -> None:
+        registry, home, cache = self.fixture['registry'], self.fixture['home'], self.fixture['cache']
+        env = self.fixture['env']
         touched = [p.slug for p in self.fixture['plugins']][::4][:5]
         old = registry.head()
         changes = {}
@@ -440,41 +552,199 @@ class Bench:
             text = skill.read_text(encoding='utf-8') if skill.exists() else '# %s\n' % slug
             changes['plugins/%s/SKILL.md' % slug] = text + '\nUpdated by the atk.core benchmark.\n'
         new = registry.commit(changes, 'Touch %d plugins' % len(touched))
-        atk = Measure('atk upgrade --all')
-        core = Measure('atk.core.upgrade --check --diff')
-        contacts_core, contacts_daemon_core, contacts_daemon_atk = [], [], []
-        for rep in range(self.reps):
-            order = ('atk', 'core') if rep % 2 == 0 else ('core', 'atk')
-            for side in order:
-                copy = self.root / 'c3' / ('%s-%d' % (side, rep))
-                shutil.copytree(home, copy / '.atk', symlinks=True)
-                mark = self.daemon_log_mark()
-                if side == 'atk':
-                    seconds, proc = self.run_atk(env, copy / '.atk', 'upgrade', '--all')
-                    upgraded = (proc.stdout + proc.stderr).count("Upgraded plugin '")
-                    if upgraded != len(touched):
-                        raise BenchError('atk upgrade --all upgraded %d plugins, expected %d:\n%s' % (upgraded, len(touched), proc.stdout))
-                    atk.add(seconds, self.last_cpu)
-                    contacts_daemon_atk.append(self.daemon_requests(mark))
-                else:
-                    shutil.copytree(cache, copy / 'cache', symlinks=True)
-                    before = home_tree(copy / '.atk')
-                    seconds, data = self.run_playbook(env, 'atk.core.upgrade', {'atk_home': str(copy / '.atk')}, check=True, diff=True,
-                                                      environ={'XDG_CACHE_HOME': str(copy / 'cache')}, tag='upgrade')
-                    result = self.plugin_result(data)
-                    if home_tree(copy / '.atk') != before:
-                        raise BenchError('check mode changed files in %s' % (copy / '.atk'))
-                    would = sorted(result['changed_plugins'])
-                    if would != sorted(touched):
-                        raise BenchError('upgrade preview would change %s, expected %s' % (would, sorted(touched)))
-                    core.add(seconds, self.last_cpu)
-                    contacts_core.append(Counter(result['network']['urls']))
-                    contacts_daemon_core.append(self.daemon_requests(mark))
-        self.upgrade_contacts = {'core_module': contacts_core, 'core_daemon': contacts_daemon_core, 'atk_daemon': contacts_daemon_atk}
-        note = 'network per run: module %s; daemon log %s; atk (daemon log) %s' % (
-            self.counter_text(contacts_core), self.counter_text(contacts_daemon_core), self.counter_text(contacts_daemon_atk))
-        self.add_row(Row('3', 'upgrade preview, 20 plugins, 5 touched', core, atk, 0.5, '<= 0.5 x atk', note=note))
-        self.detail('3: registry %s -> %s touched %s' % (old[:10], new[:10], ', '.join(touched)))
+        sides = {'atk': Measure('atk upgrade --all'), 'core': Measure('atk.core.upgrade --check --diff'),
+                 'module': Measure('atk.core.upgrade --check --diff, module path')}
+        contacts: Dict[str, List[Counter]] = {'atk': [], 'core': [], 'module': [], 'result': []}
+
+        def run(side, rep):
+            copy = self.root / 'c5' / ('%s-%d' % (side, rep))
+            shutil.copytree(home, copy / '.atk', symlinks=True)
+            mark = self.daemon_log_mark()
+            if side == 'atk':
+                seconds, proc = self.run_atk(env, copy / '.atk', 'upgrade', '--all')
+                upgraded = (proc.stdout + proc.stderr).count("Upgraded plugin '")
+                if upgraded != len(touched):
+                    raise BenchError('atk upgrade --all upgraded %d plugins, expected %d:\n%s' % (upgraded, len(touched), proc.stdout))
+            else:
+                shutil.copytree(cache, copy / 'cache', symlinks=True)
+                before = home_tree(copy / '.atk')
+                extra = dict({'atk_home': str(copy / '.atk')}, **(MODULE_PATH if side == 'module' else {}))
+                seconds, data = self.run_playbook(env, 'atk.core.upgrade', extra, check=True, diff=True,
+                                                  environ={'XDG_CACHE_HOME': str(copy / 'cache')}, tag='upgrade-' + side)
+                result = self.converge_result(data)
+                if home_tree(copy / '.atk') != before:
+                    raise BenchError('check mode changed files in %s' % (copy / '.atk'))
+                would = sorted(result['changed_plugins'])
+                if would != sorted(touched):
+                    raise BenchError('upgrade preview would change %s, expected %s' % (would, sorted(touched)))
+                contacts['result'].append(Counter(result['network']['urls']))
+            sides[side].add(seconds, self.last_cpu)
+            contacts[side].append(self.daemon_requests(mark))
+
+        self.interleave(['atk', 'core', 'module'], run)
+        self.add_row(Row(5, 'upgrade preview of 20 / `atk upgrade --all`', 0.25, Ratio(sides['core'], sides['atk']),
+                         Ratio(sides['module'], sides['atk']),
+                         note='check mode changed no file and predicted exactly the %d touched plugins (both paths); atk upgraded %d'
+                         % (len(touched), len(touched))))
+        self.detail('5: registry %s -> %s touched %s; network per run: atk.core (its result, both paths) %s; atk.core (daemon log) '
+                    '%s; module path (daemon log) %s; atk (daemon log) %s' % (
+                        old[:10], new[:10], ', '.join(touched), self.counter_text(contacts['result']),
+                        self.counter_text(contacts['core']), self.counter_text(contacts['module']), self.counter_text(contacts['atk'])))
+        self.keep_measures('upgrade preview of 20', sides['core'], sides['module'], sides['atk'])
+
+    # -- goal 6: no-op at 500 against no-op at 20 --------------------------------------------------
+
+    def goal_scale(self) -> None:
+        size = 500
+        plugins = synthetic_plugins(size, prefix='s%d' % size)
+        registry = self.registry('synth%d' % size, plugins)
+        url = self.home_repo('synth%d' % size, registry, plugins)
+        env = self.new_env('synth%d' % size, registry.url)
+        cold = Measure('cold bootstrap of %d (setup of goal 6)' % size)
+        seconds, _result, home500, _cache = self.core_cold(env, url, self.root / 'c6' / 'core-500', size, tag='cold500')
+        cold.add(seconds, self.last_cpu)
+        self.scaling.append(('cold bootstrap', cold, size))
+        if self.args.atk_scale:
+            self.scale_against_atk(self.args.atk_scale)
+        env20, home20, n = self.fixture['env'], self.fixture['home'], self.fixture['n']
+        sides = {'20': Measure('no-op of 20'), '500': Measure('no-op of 500'),
+                 '20m': Measure('no-op of 20, module path'), '500m': Measure('no-op of 500, module path')}
+
+        def run(side, _rep):
+            big = side.startswith('500')
+            seconds = self.noop_run(env if big else env20, home500 if big else home20, size if big else n,
+                                    module=side.endswith('m'), tag='noop%s' % side)
+            sides[side].add(seconds, self.last_cpu)
+
+        self.daemon.stop()
+        try:
+            self.interleave(list(sides), run)
+        finally:
+            self.daemon.start()
+        self.add_row(Row(6, 'no-op of 500 / no-op of 20', 1.5, Ratio(sides['500'], sides['20']),
+                         Ratio(sides['500m'], sides['20m']),
+                         note='CPU: %.2f (module path %.2f)' % (Ratio(sides['500'], sides['20'], cpu=True).value or 0,
+                                                                Ratio(sides['500m'], sides['20m'], cpu=True).value or 0)))
+        self.keep_measures('no-op, 500 against 20', *sides.values())
+        for side in ('500', '500m'):
+            self.scaling.append(('no-op' + (', module path' if side == '500m' else ''), sides[side], size))
+
+    def scale_against_atk(self, size: int) -> None:
+        """Scaling, not a goal: a cold bootstrap of ``size`` synthetic plugins by both tools."""
+        plugins = synthetic_plugins(size, prefix='s%d' % size)
+        registry = self.registry('synth%d' % size, plugins)
+        url = self.home_repo('synth%d' % size, registry, plugins)
+        env = self.new_env('synth%d' % size, registry.url)
+        sides = {'atk': Measure('atk install --all, %d' % size), 'core': Measure('cold bootstrap of %d' % size)}
+
+        def run(side, rep):
+            where = self.root / 'c6' / ('%s-%d-%d' % (side, size, rep))
+            if side == 'atk':
+                home = self.clone_home(url, where / '.atk', for_atk=True)
+                seconds, _proc = self.run_atk(env, home, 'install', '--all')
+            else:
+                seconds, _result, _home, _cache = self.core_cold(env, url, where, size, tag='cold%d' % size)
+            sides[side].add(seconds, self.last_cpu)
+
+        saved, self.reps = self.reps, 1 if self.args.quick else 2
+        try:
+            self.interleave(['atk', 'core'], run)
+        finally:
+            self.reps = saved
+        self.scaling.append(('cold bootstrap', sides['core'], size))
+        self.scaling.append(('atk install --all', sides['atk'], size))
+
+    # -- goal 7: the fleet ----------------------------------------------------------------------
+
+    def goal_fleet(self) -> None:
+        try:
+            from harness import netns  # pylint: disable=import-outside-toplevel
+        except ImportError as exc:
+            self.detail('7: skipped, no fleet harness (%s)' % exc)
+            return
+        reason = netns.unavailable_reason()
+        if reason:
+            self.detail('7: skipped: %s' % reason)
+            return
+        registry, n = self.fixture['registry'], self.fixture['n']
+        env = self.new_env('fleet', registry.url)
+        control = env.root / 'ansible-home' / 'cp'
+        fleet = netns.SshFleet(self.root / 'fleet', count=3, control_path_dir=control)
+        fleet.start()
+        try:
+            self.daemon.restart(listen=['127.0.0.1'] + fleet.gateways)
+            for host in fleet.hosts:
+                host.git_config('url.%s.insteadOf' % registry.url_for(host.gateway), REGISTRY_URL)
+            inventories = {'on': fleet.inventory()}
+            inventories['off'] = inventories['on'].replace('ansible_ssh_pipelining=true', 'ansible_ssh_pipelining=false')
+            if inventories['off'] == inventories['on']:
+                raise BenchError('the fleet inventory does not set ansible_ssh_pipelining=true')
+            sides = {'1': Measure('1 host'), '3': Measure('3 hosts')}
+            if not self.args.quick:
+                sides.update({'1off': Measure('1 host, pipelining off'), '3off': Measure('3 hosts, pipelining off')})
+            # Warm the ssh masters (ControlPersist, as when a run follows another within a minute):
+            # the ratio is the fleet's parallelism, not three ssh handshakes against one.
+            self.run_playbook(env, one_task_play('ansible.builtin.ping', {}), {'atk_hosts': 'fleet'},
+                              inventory=inventories['on'], tag='fleet-warm')
+
+            def run(side, _rep):
+                count = int(side[0])
+                hosts = fleet.hosts[:count]
+                for host in fleet.hosts:
+                    for leftover in (host.atk_home, host.root_home / '.cache'):
+                        shutil.rmtree(leftover, ignore_errors=True)
+                for host in hosts:
+                    # a fresh clone on the host, through its own gateway (as a user's home repo)
+                    host_url = self.daemon.url('homes/fixture20.git', host=host.gateway)
+                    proc = host.run(['git', 'clone', '-q', host_url, str(host.atk_home)])
+                    if proc.returncode != 0:
+                        raise BenchError('clone on %s failed: %s' % (host.name, proc.stderr))
+                extra = {'atk_hosts': ':'.join(h.name for h in hosts), 'bench_environment': self.required_env}
+                host_cpu = [tree_cpu(h.proc.pid) for h in hosts]
+                seconds, data = self.run_playbook(env, FLEET_PLAY, extra, inventory=inventories['off' if side.endswith('off') else 'on'],
+                                                  tag='fleet%s' % side)
+                sides[side].extra.setdefault('host_cpu', []).append(
+                    sum(tree_cpu(h.proc.pid) - before for h, before in zip(hosts, host_cpu)) / count)
+                for host in hosts:
+                    changed, _unchanged = self.plugin_count(self.converge_result(data, host.name))
+                    if changed != n:
+                        raise BenchError('fleet host %s changed %d plugins, expected %d' % (host.name, changed, n))
+                sides[side].add(seconds, self.last_cpu)
+
+            self.interleave(list(sides), run)
+            rounds = self.ssh_rounds(env, fleet, inventories)
+            self.add_row(Row(7, 'cold bootstrap of 3 SSH hosts / 1 host', 1.3, Ratio(sides['3'], sides['1']),
+                             module_text='same (SSH hosts always take the module path)',
+                             note='pipelining on (ansible_ssh_pipelining=true), ssh masters warm; SSH connection rounds of one host '
+                             'for the role (ansible-playbook -vvv, "SSH: EXEC" lines): %s' % rounds))
+            self.detail('7: CPU per run, controller (ansible-playbook and its ssh clients) / each host (its sshd sessions: the '
+                        'module, git, lifecycle): %s' % '; '.join('%s %s / %s s' % (
+                            m.label, fmt(m.cpu_median), fmt(median(m.extra.get('host_cpu', [])))) for m in sides.values()))
+            if '1off' in sides:
+                self.detail('7: pipelining off: 3 hosts / 1 host %s; 1 host off / on %s; 3 hosts off / on %s' % (
+                    Ratio(sides['3off'], sides['1off']).text(), Ratio(sides['1off'], sides['1']).text(),
+                    Ratio(sides['3off'], sides['3']).text()))
+            self.keep_measures('fleet (SSH, netns)', *sides.values())
+        finally:
+            fleet.stop()
+            self.daemon.restart(listen=['127.0.0.1'])
+
+    def ssh_rounds(self, env: IsolatedEnv, fleet, inventories: Dict[str, str]) -> str:
+        """How many SSH connection rounds (an ssh or sftp command) the role costs one host, counted in
+        ``-vvv`` output: pipelining on and off, and on without ``ansible_python_interpreter`` (interpreter
+        discovery). The host's home is the one the last timed run converged: the role is a no-op there."""
+        host = fleet.hosts[0]
+        variants = {'pipelining on': inventories['on'], 'pipelining off': inventories['off'],
+                    'pipelining on, interpreter discovered': re.sub(r'ansible_python_interpreter=\S+\n', '', inventories['on'])}
+        counts = []
+        for label, inventory in variants.items():
+            extra = {'atk_hosts': host.name, 'bench_environment': self.required_env}
+            self.run_playbook(env, FLEET_PLAY, extra, inventory=inventory, tag='fleet-rounds', argv_extra=['-vvv'])
+            execs = [line for line in self.last_stdout.splitlines() if 'SSH: EXEC' in line and host.address in line]
+            counts.append('%s %d' % (label, len(execs)))
+        return ', '.join(counts)
+
+    # -- checks -----------------------------------------------------------------------------------
 
     @staticmethod
     def counter_text(counters: List[Counter]) -> str:
@@ -484,115 +754,11 @@ class Bench:
                            for c in counters))
         return ' | '.join(texts)
 
-    def check_home(self, home: Path, n: int) -> None:
+    @staticmethod
+    def check_home(home: Path, n: int) -> None:
         plugins = [p for p in (home / 'plugins').iterdir() if p.is_dir()] if (home / 'plugins').is_dir() else []
         if len(plugins) != n or not all((p / '.atk-ref').is_file() for p in plugins):
             raise BenchError('%s: expected %d plugin folders with .atk-ref, found %d' % (home, n, len(plugins)))
-
-    def compare_homes(self, atk_home: Path, core_home: Path, quiet: bool = False) -> None:
-        """The plugin files both tools wrote must be byte-identical (behaviour must not change)."""
-        ours, theirs = home_tree(core_home), home_tree(atk_home)
-        if ours != theirs:
-            diff = sorted(set(ours) ^ set(theirs)) + [k for k in ours if k in theirs and ours[k] != theirs[k]]
-            raise BenchError('atk.core home differs from atk home: %s' % diff[:20])
-        if not quiet:
-            self.detail('1: after each cold bootstrap the atk.core home and the atk home are byte-identical outside .git '
-                        '(%d files, modes included)' % len(ours))
-
-    # -- scenario 4: scaling --------------------------------------------------------------
-
-    def scenario_scaling(self) -> None:
-        sizes = [100, 500]
-        per_plugin = {}
-        for size in sizes:
-            plugins = synthetic_plugins(size, prefix='s%d' % size)
-            registry = self.registry('synth%d' % size, plugins)
-            url = self.home_repo('synth%d' % size, registry, plugins)
-            env = self.new_env('synth%d' % size, registry)
-            reps = self.scale_reps(size)
-            cold = Measure('cold %d' % size)
-            atk_cold = Measure('atk cold %d' % size)
-            home = cache = None
-            for rep in range(reps):
-                home = self.clone_home(url, self.root / 'c4' / ('core-%d-%d' % (size, rep)) / '.atk')
-                cache = self.root / 'c4' / ('core-%d-%d' % (size, rep)) / 'cache'
-                seconds, data = self.run_playbook(env, 'atk.core.bootstrap', {'atk_home': str(home)},
-                                                  environ={'XDG_CACHE_HOME': str(cache)}, tag='cold%d' % size)
-                result = self.plugin_result(data)
-                if len(result['changed_plugins']) != size:
-                    raise BenchError('cold %d changed %d' % (size, len(result['changed_plugins'])))
-                cold.add(seconds, self.last_cpu)
-                if size <= self.args.atk_max and rep < self.atk_scale_reps():
-                    atk_home = self.clone_home(url, self.root / 'c4' / ('atk-%d-%d' % (size, rep)) / '.atk', for_atk=True)
-                    seconds, _proc = self.run_atk(env, atk_home, 'install', '--all')
-                    atk_cold.add(seconds, self.last_cpu)
-            saved = self.reps
-            self.reps = reps
-            try:
-                noop = self.scenario_noop(env, home, size, '4', 'no-op %d' % size, goal=False)
-            finally:
-                self.reps = saved
-            per_plugin[size] = (cold, noop, atk_cold)
-            self.detail('4: %d plugins measured at load %.1f' % (size, os.getloadavg()[0]))
-        self.scaling = per_plugin
-
-    def scale_reps(self, size: int) -> int:
-        if size >= 500:
-            return 1 if self.args.quick else max(1, min(self.reps, 3))
-        return max(1, min(self.reps, 2 if self.args.quick else self.reps))
-
-    def atk_scale_reps(self) -> int:
-        return 1 if self.args.quick else 2
-
-    # -- scenario 5: fleet ----------------------------------------------------------------
-
-    def scenario_fleet(self) -> None:
-        try:
-            from harness import netns  # pylint: disable=import-outside-toplevel
-        except ImportError as exc:
-            self.detail('5: skipped, no fleet harness (%s)' % exc)
-            return
-        reason = netns.unavailable_reason()
-        if reason:
-            self.detail('5: skipped: %s' % reason)
-            return
-        registry = self.fixture['registry']
-        env = self.new_env('fleet', registry)
-        control = env.root / 'ansible-home' / 'cp'
-        fleet = netns.SshFleet(self.root / 'fleet', count=3, control_path_dir=control)
-        fleet.start()
-        try:
-            self.daemon.restart(listen=['127.0.0.1'] + fleet.gateways)
-            for host in fleet.hosts:
-                host.git_config('url.%s.insteadOf' % registry.url_for(host.gateway), REGISTRY_URL)
-            inventory = fleet.inventory()
-            one = Measure('1 host')
-            three = Measure('3 hosts')
-            extra = {'atk_hosts': None, 'bench_environment': self.required_env}
-            for rep in range(self.reps):
-                order = (1, 3) if rep % 2 == 0 else (3, 1)
-                for count in order:
-                    hosts = fleet.hosts[:count]
-                    for host in fleet.hosts:
-                        for leftover in (host.atk_home, host.root_home / '.cache'):
-                            shutil.rmtree(leftover, ignore_errors=True)
-                    for host in hosts:
-                        # a fresh clone on the host, through its own gateway (as a user's home repo)
-                        host_url = self.daemon.url('homes/fixture20.git', host=host.gateway)
-                        proc = host.run(['git', 'clone', '-q', host_url, str(host.atk_home)])
-                        if proc.returncode != 0:
-                            raise BenchError('clone on %s failed: %s' % (host.name, proc.stderr))
-                    extra['atk_hosts'] = ':'.join(h.name for h in hosts)
-                    seconds, data = self.run_playbook(env, FLEET_PLAY, extra, inventory=inventory, tag='fleet%d' % count)
-                    for host in hosts:
-                        result = self.plugin_result(data, host.name)
-                        if len(result['changed_plugins']) != 20:
-                            raise BenchError('fleet host %s changed %d' % (host.name, len(result['changed_plugins'])))
-                    (one if count == 1 else three).add(seconds, self.last_cpu)
-            self.add_row(Row('5', 'fleet cold bootstrap, 3 hosts vs 1 (SSH, netns)', three, one, 1.5, '<= 1.5 x'))
-        finally:
-            fleet.stop()
-            self.daemon.restart(listen=['127.0.0.1'])
 
     # -- the report ------------------------------------------------------------------------
 
@@ -602,6 +768,10 @@ class Bench:
                 return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False).stdout.strip()
             except OSError as exc:
                 return str(exc)
+
+        def line(text, prefix):
+            return next((x for x in text.splitlines() if x.startswith(prefix)), text.splitlines()[-1] if text else '?')
+
         mem = ''
         try:
             with open('/proc/meminfo', encoding='utf-8') as handle:
@@ -614,8 +784,8 @@ class Bench:
             'kernel': platform.release(),
             'python (controller)': platform.python_version(),
             'git': out(['git', '--version']),
-            'ansible-core': out([str(ansible_bin('ansible')), '--version']).splitlines()[0],
-            'atk': out([str(self.atk_bin), '--version']).splitlines()[-1] if out([str(self.atk_bin), '--version']) else '?',
+            'ansible-core': line(out([str(ansible_bin('ansible')), '--version']), 'ansible'),
+            'atk': line(out([str(self.atk_bin), '--version']), 'atk'),
             'bench priority (nice)': str(os.getpriority(os.PRIO_PROCESS, 0)),
             'load average before/after': '%s / %s' % (' '.join('%.2f' % x for x in self.load_before),
                                                       ' '.join('%.2f' % x for x in os.getloadavg())),
@@ -623,66 +793,42 @@ class Bench:
 
     def report(self) -> str:
         lines = ['# atk.core benchmark %s' % datetime.datetime.now().strftime('%Y-%m-%d %H:%M:%S'), '',
-                 'reps: %d%s, interleaved; wall = wall-clock median (s), cpu = median CPU seconds (user + system of every '
-                 'process the run started); ratio = atk.core / baseline. Goals are judged on the wall ratio; load = '
-                 '1-minute load average of the machine when the row was done (%d cores; the bench itself adds about 1, '
-                 'more means other work competed for the CPU and wall times grew).' % (
+                 '%d repetitions per side%s, interleaved. Each figure is a ratio of medians measured in this run: wall-clock '
+                 'time unless the row says CPU (user + system of every process the run started and waited for). '
+                 '"in-process" is the default path (the converge in Ansible\'s worker on the local connection), "module path" '
+                 'the same runs with `-e atk_core_in_process=false`, interleaved with them. Load: the 1-minute load average '
+                 'after each repetition of the row, lowest-highest (%d cores; the bench itself adds about 1).' % (
                      self.reps, ' (--quick)' if self.args.quick else '', os.cpu_count() or 0), '',
-                 '| # | measurement | atk.core wall | baseline | baseline wall | ratio | goal | holds | atk.core cpu | baseline cpu | cpu ratio | load |',
-                 '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+                 '| measurement | goal | in-process | module path | holds | load |',
+                 '| --- | --- | --- | --- | --- | --- |']
         for row in self.rows:
-            lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |' % (
-                row.number, row.what, fmt(row.core.median), row.base.label if row.base else '-', fmt(row.base.median) if row.base else '-',
-                '%.2f' % row.ratio if row.ratio is not None else '-', row.goal_text, row.holds,
-                fmt(row.core.cpu_median), fmt(row.base.cpu_median) if row.base else '-',
-                '%.2f' % row.cpu_ratio if row.cpu_ratio is not None else '-', row.load))
-        anatomy = getattr(self, 'anatomy', None)
-        if anatomy:
-            floor = anatomy[0]
-            lines += ['', '## No-op anatomy (scenario 2: 20 plugins, daemon stopped, same interleaving)', '',
-                      '| play | wall | over the empty play | cpu |', '| --- | --- | --- | --- |']
-            for measure in anatomy:
-                lines.append('| %s | %s | %+.2f | %s |' % (
-                    measure.label, fmt(measure.median), measure.median - floor.median, fmt(measure.cpu_median)))
-        scaling = getattr(self, 'scaling', None)
-        if scaling:
-            lines += ['', '## Scaling (atk.core.bootstrap on a fresh clone; ms/plugin = wall median / plugins)', '',
-                      '| plugins | cold wall | cold ms/plugin | no-op wall | no-op ms/plugin | no-op cpu | atk install --all cold | atk ms/plugin |',
-                      '| --- | --- | --- | --- | --- | --- | --- | --- |']
-            cold20 = next((r for r in self.rows if r.number == '1'), None)
-            noop20 = next((r for r in self.rows if r.number == '2'), None)
-            if cold20 and noop20:
-                lines.append('| 20 | %s | %.0f | %s | %.0f | %s | %s | %.0f |' % (
-                    fmt(cold20.core.median), 1000 * cold20.core.median / 20, fmt(noop20.core.median), 1000 * noop20.core.median / 20,
-                    fmt(noop20.core.cpu_median), fmt(cold20.base.median), 1000 * cold20.base.median / 20))
-            for size, (cold, noop, atk_cold) in sorted(scaling.items()):
-                lines.append('| %d | %s | %.0f | %s | %.0f | %s | %s | %s |' % (
-                    size, fmt(cold.median), 1000 * cold.median / size, fmt(noop.median), 1000 * noop.median / size, fmt(noop.cpu_median),
-                    fmt(atk_cold.median) if atk_cold.times else 'not run',
-                    '%.0f' % (1000 * atk_cold.median / size) if atk_cold.times else '-'))
-            if noop20 and 500 in scaling:
-                ratio = scaling[500][1].median / noop20.core.median
-                cpu_ratio = scaling[500][1].cpu_median / noop20.core.cpu_median
-                lines += ['', '**4** no-op 500 / no-op 20 = %.2f wall, %.2f cpu (goal <= 2.0: %s)' % (
-                    ratio, cpu_ratio, 'yes' if ratio <= 2.0 else 'NO')]
-        lines += ['', '## All repetitions (wall s / cpu s)', '']
-        for row in self.rows:
-            for measure in (row.core, row.base):
-                if measure is not None:
-                    lines.append('- %s / %s: %s' % (row.what, measure.label, ', '.join(
-                        '%s/%s' % (fmt(w), fmt(c)) for w, c in zip(measure.times, measure.cpu))))
-            if row.note:
-                lines.append('  - %s' % row.note)
-        for measure in (anatomy or [])[1:4]:
-            lines.append('- no-op anatomy / %s: %s' % (measure.label, ', '.join(
-                '%s/%s' % (fmt(w), fmt(c)) for w, c in zip(measure.times, measure.cpu))))
-        for size, measures in sorted((scaling or {}).items()):
-            for measure in measures:
+            lines.append('| %s | <= %s | %s | %s | %s | %s |' % (
+                row.what, row.goal, '%.2f' % row.ratio.value if row.ratio.value is not None else 'n/a',
+                '%.2f' % row.module.value if row.module and row.module.value is not None else row.module_text,
+                row.holds, row.load_text()))
+        lines += ['', '## Each side (medians)', '', '| group | side | wall s | CPU s | load | repetitions (wall/CPU s) |',
+                  '| --- | --- | --- | --- | --- | --- |']
+        for group, measure in self.measures:
+            lines.append('| %s | %s | %s | %s | %s | %s |' % (
+                group, measure.label, fmt(measure.median), fmt(measure.cpu_median),
+                '%.1f-%.1f' % (min(measure.loads), max(measure.loads)) if measure.loads else 'n/a', measure.reps()))
+        if self.anatomy:
+            floor = self.anatomy[0]
+            lines += ['', '## No-op anatomy (goal 1: 20 plugins, server stopped, same interleaving)', '',
+                      '| play | wall s | over the empty play | CPU s |', '| --- | --- | --- | --- |']
+            for measure in self.anatomy:
+                lines.append('| %s | %s | %+.2f | %s |' % (measure.label, fmt(measure.median),
+                                                           measure.median - floor.median, fmt(measure.cpu_median)))
+        if self.scaling:
+            lines += ['', '## Scaling (synthetic registries)', '', '| run | plugins | wall s | ms per plugin | CPU s |',
+                      '| --- | --- | --- | --- | --- |']
+            for label, measure, size in self.scaling:
                 if measure.times:
-                    lines.append('- scaling %d / %s: %s' % (size, measure.label, ', '.join(
-                        '%s/%s' % (fmt(w), fmt(c)) for w, c in zip(measure.times, measure.cpu))))
-        if self.details:
-            lines += ['', '## Notes', ''] + ['- %s' % d for d in self.details]
+                    lines.append('| %s | %d | %s | %.0f | %s |' % (label, size, fmt(measure.median), 1000 * measure.median / size,
+                                                                   fmt(measure.cpu_median)))
+        notes = ['%d: %s' % (row.number, row.note) for row in self.rows if row.note] + self.details
+        if notes:
+            lines += ['', '## Checks and notes', ''] + ['- %s' % d for d in notes]
         lines += ['', '## Machine', ''] + ['- %s: %s' % item for item in self.machine().items()]
         lines += ['- total bench time: %.0f s' % (time.monotonic() - self.started), '']
         return '\n'.join(lines)
@@ -696,13 +842,45 @@ class Bench:
             else:
                 log('kept %s' % self.root)
 
+    # -- the order of the goals -------------------------------------------------------------------
+
+    def run(self, want: set) -> None:
+        self.fixture_world()
+        env = self.fixture['env']
+        if 2 in want:
+            core, module, atk = self.goal_cold(2, env, 'cold bootstrap of 20, git daemon')
+            self.add_row(Row(2, 'cold bootstrap of 20, git daemon / `atk install --all`', 0.25, Ratio(core, atk), Ratio(module, atk),
+                             note='CPU atk.core / atk: %s, module path %s' % (
+                                 Ratio(core, atk, cpu=True).text(), Ratio(module, atk, cpu=True).text())))
+        elif want & {1, 5, 6}:
+            # The goals below need a converged home and its cache: one cold bootstrap, not timed.
+            _s, _r, home, cache = self.core_cold(env, self.fixture['url'], self.root / 'c2' / 'setup', self.fixture['n'], tag='setup')
+            self.fixture['home'], self.fixture['cache'] = home, cache
+        if want & {3, 4}:
+            core, module, atk = self.goal_cold(3, self.fixture['file_env'], 'cold bootstrap of 20, file:// registry')
+            self.add_row(Row(3, 'cold bootstrap of 20, `file://` registry / `atk install --all`', 0.6, Ratio(core, atk),
+                             Ratio(module, atk)))
+            self.add_row(Row(4, 'CPU of that cold bootstrap / atk\'s CPU', 0.7, Ratio(core, atk, cpu=True), Ratio(module, atk, cpu=True)))
+        if 1 in want:
+            self.goal_noop()
+        if 5 in want:
+            self.goal_upgrade()
+        if 6 in want:
+            self.goal_scale()
+        if 7 in want:
+            self.goal_fleet()
+        self.rows.sort(key=lambda row: row.number)
+
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--reps', type=int, default=None, help='repetitions per side (default 5, --quick 3)')
-    parser.add_argument('--quick', action='store_true', help='fewer repetitions, scaling 500 once, atk at 100 once')
-    parser.add_argument('--only', default='1,2,3,4,5', help='scenarios to run, e.g. 1,2 (2 and 3 need 1)')
-    parser.add_argument('--atk-max', type=int, default=100, help='largest synthetic size atk itself is run on (default 100)')
+    parser.add_argument('--quick', action='store_true',
+                        help='3 repetitions, no diagnostic sides (ping, one-task play, fleet without pipelining), no atk scaling run')
+    parser.add_argument('--only', default='1,2,3,4,5,6,7', help='goals to measure, e.g. 1,6 (numbers of the goal table)')
+    parser.add_argument('--atk-scale', type=int, default=None,
+                        help='also bootstrap this many synthetic plugins with both tools (scaling, not a goal; default 100, '
+                             '0 with --quick or to skip)')
     parser.add_argument('--keep', action='store_true', help='keep the work directory')
     parser.add_argument('--collections',
                         help='root holding ansible_collections/atk/core to benchmark instead of the synced working tree '
@@ -713,6 +891,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.reps is None:
         args.reps = 3 if args.quick else 5
+    if args.atk_scale is None:
+        args.atk_scale = 0 if args.quick else 100
     want = {int(x) for x in args.only.split(',') if x.strip()}
     if args.nice:
         try:
@@ -720,17 +900,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except OSError as exc:
             log('cannot set priority %d (%s); running at %d' % (args.nice, exc, os.getpriority(os.PRIO_PROCESS, 0)))
     bench = Bench(args)
-    log('work dir %s, reps %d, scenarios %s' % (bench.root, bench.reps, sorted(want)))
+    log('work dir %s, reps %d, goals %s, load %.2f' % (bench.root, bench.reps, sorted(want), os.getloadavg()[0]))
     try:
-        if want & {1, 2, 3}:
-            bench.scenario_fixture(want)
-        if 4 in want:
-            bench.scenario_scaling()
-        if 5 in want:
-            if not hasattr(bench, 'fixture'):
-                bench.detail('5: needs scenario 1 (registry and home)')
-            else:
-                bench.scenario_fleet()
+        bench.run(want)
     finally:
         text = bench.report()
         bench.close()

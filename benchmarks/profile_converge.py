@@ -1,12 +1,16 @@
 # Copyright (c) 2026 atk.core maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Profile one atk_plugin converge without Ansible: ``_converge.converge_plugins`` called directly.
+"""Profile one converge without Ansible: ``_converge.converge`` (atk_converge's and the role's one call:
+the home, every plugin, the push) called directly, or ``_converge.converge_plugins`` (atk_plugin's)
+with ``--plugins-only``.
 
     .venv/bin/python benchmarks/profile_converge.py --home H [--cache C] [--state present|latest]
         [--check] [--items FILE.json] [--env VAR=value ...] [--gitconfig F] [--collections DIR]
-        [--no-profile] [--sort cumulative|tottime] [--top 30]
+        [--plugins-only] [--no-profile] [--sort cumulative|tottime] [--top 30]
 
-Prints wall and CPU time (this process and its children), every git subprocess the converge ran
+Prints the time the imports took (the collection's module_utils compiled from source, as Ansible's
+collection loader and AnsiballZ do), wall and CPU time of the converge (this process and its
+children), every git subprocess the converge ran
 through its runner, grouped by sub-command with count and seconds (lifecycle commands run detached
 by _lifecycle and are not in that table), and the cProfile top functions. ``--gitconfig`` sets
 GIT_CONFIG_GLOBAL (the registry insteadOf redirect of a bench env); ``--collections`` imports the
@@ -48,13 +52,19 @@ def main() -> int:
     parser.add_argument('--sort', default='cumulative')
     parser.add_argument('--top', type=int, default=35)
     parser.add_argument('--no-profile', action='store_true', help='time only (cProfile slows pure-Python code 2-3x)')
+    parser.add_argument('--plugins-only', action='store_true', help="atk_plugin's converge_plugins instead of atk_converge's converge")
     parser.add_argument('--collections',
                         help='ANSIBLE_COLLECTIONS_PATH-style root to import the collection from (default: the synced layout)')
     args = parser.parse_args()
 
     sys.path.insert(0, args.collections or str(collections_root(sync=True)))
+    sys.dont_write_bytecode = True
+    started = time.perf_counter()
     # pylint: disable=import-outside-toplevel
     from ansible_collections.atk.core.plugins.module_utils import _converge, _proc
+    imports = time.perf_counter() - started
+    print('imports: %.3f s (module_utils %s)' % (imports, 'from .pyc where present' if any(
+        Path(p).name == '__pycache__' for p in Path(_converge.__file__).parent.iterdir()) else 'compiled from source'))
 
     for item in args.env:
         key, _sep, value = item.partition('=')
@@ -103,9 +113,14 @@ def main() -> int:
     if not args.no_profile:
         profiler.enable()
     items = json.loads(Path(args.items).read_text(encoding='utf-8')) if args.items else []
-    result = _converge.converge_plugins(run=run, git_path='git', home=args.home, items=items, default_state=args.state,
-                                        all_plugins=not args.items, lifecycle=not args.no_lifecycle, check_mode=args.check,
-                                        want_diff=args.check)
+    if args.plugins_only:
+        result = _converge.converge_plugins(run=run, git_path='git', home=args.home, items=items, default_state=args.state,
+                                            all_plugins=not args.items, lifecycle=not args.no_lifecycle, check_mode=args.check,
+                                            want_diff=args.check)
+    else:
+        result = _converge.converge(run, 'git', home=args.home, items=items, default_state=args.state, all_plugins=not args.items,
+                                    lifecycle=not args.no_lifecycle, check_mode=args.check, want_diff=args.check,
+                                    environ=dict(os.environ))
     profiler.disable()
     wall = time.perf_counter() - start
     cpu_used = cpu() - cpu_start

@@ -12,6 +12,7 @@ would leave it: a temporary clone of a repository not cloned yet, the manifest a
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 
@@ -115,6 +116,8 @@ def converge_plugins(run, git_path, home, items, default_state="present", prune=
         step = PluginStep(home, _git.Git(run, git_path), sources, lifecycle=lifecycle, force=force, drift=drift,
                           check_mode=check_mode, environ=environ, details=details)
         result = step.run(items, default_state, prune, all_plugins, exists, want_diff)
+        if not check_mode and result["changed"]:
+            _manifest.remember_validated(home)
     result["warnings"] = warnings + result["warnings"]
     return _verified(result, policy)
 
@@ -188,7 +191,15 @@ def converge(run, git_path, home=None, repo=None, update=None, remote_url=None, 
                 home_run.warnings.extend(pushed[1])
         finally:
             home_run.cleanup()
-        after = _home_repo.predict(before, home_run.actions) if check_mode else _home_repo.describe(home, git)
+        if check_mode:
+            after = _home_repo.predict(before, home_run.actions)
+        elif home_run.actions or result["changed"]:
+            after = _home_repo.describe(home, git)
+        else:
+            # Nothing was written (the no-op): the home is as described before, three git calls fewer.
+            after = copy.deepcopy(before)
+        if not check_mode and (home_run.actions or result["changed"]):
+            _manifest.remember_validated(home)
     result["home_actions"] = home_run.actions
     result["home_before"], result["home_after"] = before, after
     result["changed"] = result["changed"] or bool(home_run.actions)

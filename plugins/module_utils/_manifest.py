@@ -13,6 +13,8 @@ atk wrote loads and saves back byte-identically.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import os
 import traceback
 
@@ -87,9 +89,42 @@ def manifest_path(home):
     return os.path.join(home, FILENAME)
 
 
-# path -> ((device, inode, size, mtime_ns), manifest): one run reads and validates a manifest once,
-# whatever the number of steps that look at it (the home, the plugins, the agents, the report).
+# path -> ((device, inode, size, mtime_ns), manifest, record key): one run reads and validates a
+# manifest once, whatever the number of steps that look at it (the home, the plugins, the agents, the report).
 _LOADED = {}
+
+# Across runs: a real converge that changed the home records its manifest in
+# <home>/.git/atk-core/manifest.json, normalised and validated, under the SHA-256 of the file's text and
+# of the schema, so a later run reading the very same text skips the YAML parser, the JSON Schema
+# validation and the jsonschema import (the largest cost of a no-op after Ansible's own). Any other text is
+# parsed and validated as always; an unreadable or foreign record is ignored. A no-op and check mode only
+# read records: they write nothing (see remember_validated).
+RECORD_FILE = "manifest.json"
+RECORD_VERSION = 1  # bump when parse_manifest could give another result for the same text
+_SCHEMA_DIGEST = hashlib.sha256(json.dumps(MANIFEST_SCHEMA, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _record_key(text):
+    return "%d %s %s" % (RECORD_VERSION, _SCHEMA_DIGEST,
+                         hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest())
+
+
+def _record_path(home):
+    return os.path.join(home, ".git", "atk-core", RECORD_FILE)
+
+
+def _recorded(home, record_key):
+    """The manifest recorded under ``record_key``, or None (no record, another key, anything broken).
+
+    Returned as :func:`normalize` builds it (its key order too), so it is exactly what parsing gives."""
+    try:
+        record = json.loads(_fs.read_text(_record_path(home)) or "null")
+        if record["key"] != record_key:
+            return None
+        manifest = normalize(record["manifest"])
+        return manifest if manifest == record["manifest"] else None
+    except Exception:  # pylint: disable=broad-except  # a broken record (even JSON nested too deep) is no record
+        return None
 
 
 def load_manifest(home):
@@ -105,10 +140,35 @@ def load_manifest(home):
     text = _fs.read_text(path)
     if text is None:
         raise AtkError("manifest.yaml not found at %s" % path, hint="Initialise the home with atk.core.atk_home first.")
-    manifest = parse_manifest(text, path)
+    record_key = _record_key(text)
+    manifest = _recorded(home, record_key)
+    if manifest is None:
+        manifest = parse_manifest(text, path)
     if key is not None:
-        _LOADED[path] = (key, copy.deepcopy(manifest))
+        _LOADED[path] = (key, copy.deepcopy(manifest), record_key)
     return manifest
+
+
+def remember_validated(home):
+    """Record the manifest as the file holds it now, validated (see RECORD_FILE). Called at the end of a
+    real run that changed the home, under its lock (a no-op and check mode write nothing). Best effort:
+    a record is only a shortcut, and without one the next run parses and validates as always."""
+    path = manifest_path(home)
+    state = os.path.dirname(_record_path(home))
+    if not os.path.isdir(state):
+        return
+    try:
+        text = _fs.read_text(path)
+        if text is None:
+            return
+        record_key = _record_key(text)
+        cached = _LOADED.get(path)
+        manifest = cached[1] if cached is not None and cached[2] == record_key else parse_manifest(text, path)
+        # Unchanged bytes leave the file untouched (atomic_write).
+        _fs.atomic_write(_record_path(home), json.dumps({"key": record_key, "manifest": normalize(manifest)}) + "\n",
+                         mode=0o600, temp_dir=state)
+    except Exception:  # pylint: disable=broad-except  # the run's work is done: a record that fails is no record
+        pass
 
 
 def save_manifest(home, manifest):

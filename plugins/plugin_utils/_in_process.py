@@ -27,6 +27,11 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
+# First: the module_utils below then load from .pyc files (Ansible's loader compiles them every run).
+from ansible_collections.atk.core.plugins.plugin_utils import _bytecode
+
+_bytecode.install()
+
 try:
     from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
     from ansible_collections.atk.core.plugins.module_utils import _manifest

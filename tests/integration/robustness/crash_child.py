@@ -45,6 +45,7 @@ only, wrapping the module_utils functions at the phase boundaries:
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -57,8 +58,7 @@ import traceback
 def _import(collections_path):
     if collections_path not in sys.path:
         sys.path.insert(0, collections_path)
-    # pylint: disable=import-outside-toplevel,unused-import
-    from ansible_collections.atk.core.plugins.module_utils import _converge  # noqa: F401
+    importlib.import_module("ansible_collections.atk.core.plugins.module_utils._converge")
 
 
 def run_one(cfg):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 
@@ -389,3 +390,147 @@ def test_broken_manifest_hint_names_the_real_home(tmp_path):
         M.load_manifest(str(home))
     assert "git -C %s checkout -- manifest.yaml" % home in str(info.value)
     assert "<home>" not in str(info.value)
+
+
+# -- the record of a validated manifest (.git/atk-core/manifest.json) -----------------------------
+
+def _home_with_record(tmp_path, manifest):
+    home = str(tmp_path)
+    os.makedirs(os.path.join(home, ".git", "atk-core"))
+    M.save_manifest(home, manifest)
+    M._LOADED.clear()  # pylint: disable=protected-access  # a new run
+    return home
+
+
+def test_a_recorded_manifest_is_not_parsed_again(tmp_path, monkeypatch):
+    manifest = M.with_entry(M.initial_manifest(), entry("A", "aa", "registry", HEX))
+    home = _home_with_record(tmp_path, manifest)
+    assert M.load_manifest(home) == manifest
+    M.remember_validated(home)
+    assert os.stat(M._record_path(home)).st_mode & 0o777 == 0o600  # pylint: disable=protected-access
+    M._LOADED.clear()  # pylint: disable=protected-access
+    monkeypatch.setattr(M, "parse_manifest", lambda *a, **k: pytest.fail("parsed again"))
+    assert M.load_manifest(home) == manifest
+
+
+def test_a_changed_manifest_is_parsed_and_validated_again(tmp_path):
+    home = _home_with_record(tmp_path, M.initial_manifest())
+    M.load_manifest(home)
+    M.remember_validated(home)
+    (tmp_path / "manifest.yaml").write_text('schema_version: "2026-02-06"\nplugins: [{name: x}]\n')
+    M._LOADED.clear()  # pylint: disable=protected-access
+    with pytest.raises(AtkError, match="Invalid manifest"):
+        M.load_manifest(home)
+
+
+def _counting_parser(monkeypatch):
+    """Count parse_manifest's calls (each one a YAML parse and a JSON Schema validation)."""
+    calls = []
+    real = M.parse_manifest
+    monkeypatch.setattr(M, "parse_manifest", lambda *a, **k: calls.append(a) or real(*a, **k))
+    return calls
+
+
+def _recorded_home(tmp_path, manifest):
+    """A home whose manifest a real run recorded; _LOADED cleared (the next run starts)."""
+    home = _home_with_record(tmp_path, manifest)
+    M.load_manifest(home)
+    M.remember_validated(home)
+    assert os.path.isfile(M._record_path(home))  # pylint: disable=protected-access
+    M._LOADED.clear()  # pylint: disable=protected-access
+    return home
+
+
+def test_a_manifest_read_from_the_record_is_the_parsed_one_key_order_included(tmp_path, monkeypatch):
+    manifest = manifest_with(entry("A", "aa", "git", HEX, "https://example.com/a.git"), entry("B", "bb"), auto_push=True)
+    home = _recorded_home(tmp_path, manifest)
+    parsed = M.parse_manifest((tmp_path / "manifest.yaml").read_text(), M.manifest_path(home))
+    calls = _counting_parser(monkeypatch)
+    recorded = M.load_manifest(home)
+    assert calls == []
+    # json.dumps keeps the key order: the results a run builds from either are the same, byte for byte.
+    assert json.dumps(recorded) == json.dumps(parsed)
+
+
+BROKEN_RECORDS = ["", "{", "null", '"x"', "[]", "[" * 100000, '{"key": "x", "manifest": {}}', '{"manifest": {}}',
+                  '{"key": KEY}', '{"key": KEY, "manifest": "x"}', '{"key": KEY, "manifest": {"plugins": []}}',
+                  '{"key": KEY, "manifest": {"schema_version": "2026-02-06", "plugins": "ab"}}',
+                  '{"key": KEY, "manifest": {"schema_version": "2026-02-06", "config": [], "plugins": []}}',
+                  '{"key": KEY, "manifest": {"schema_version": "2026-02-06", "config": {"auto_commit": true, '
+                  '"auto_push": false}, "plugins": [{"name": "A", "directory": "aa"}]}}', "\xff"]
+
+
+@pytest.mark.parametrize("broken", BROKEN_RECORDS, ids=lambda text: text[:40] or "empty")
+def test_a_broken_record_or_one_of_other_text_is_ignored_and_left_as_it_is(tmp_path, monkeypatch, broken):
+    manifest = M.with_entry(M.initial_manifest(), entry("A", "aa"))
+    home = _home_with_record(tmp_path, manifest)
+    record = M._record_path(home)  # pylint: disable=protected-access
+    key = M._record_key((tmp_path / "manifest.yaml").read_text())  # pylint: disable=protected-access
+    with open(record, "w", encoding="utf-8", errors="surrogateescape") as handle:
+        handle.write(broken.replace("KEY", json.dumps(key)))
+    before = os.stat(record).st_mtime_ns, open(record, "rb").read()
+    calls = _counting_parser(monkeypatch)
+    assert json.dumps(M.load_manifest(home)) == json.dumps(manifest)
+    assert len(calls) == 1
+    assert (os.stat(record).st_mtime_ns, open(record, "rb").read()) == before
+
+
+def test_a_record_that_is_a_folder_is_ignored(tmp_path, monkeypatch):
+    manifest = M.with_entry(M.initial_manifest(), entry("A", "aa"))
+    home = _home_with_record(tmp_path, manifest)
+    os.mkdir(M._record_path(home))  # pylint: disable=protected-access
+    calls = _counting_parser(monkeypatch)
+    assert M.load_manifest(home) == manifest and len(calls) == 1
+    M.remember_validated(home)  # cannot write: no error, no record
+    assert os.path.isdir(M._record_path(home))  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("attribute, value", [("_SCHEMA_DIGEST", "0" * 64), ("RECORD_VERSION", M.RECORD_VERSION + 1)])
+def test_a_record_made_under_another_schema_or_record_version_is_ignored(tmp_path, monkeypatch, attribute, value):
+    manifest = M.with_entry(M.initial_manifest(), entry("A", "aa"))
+    home = _recorded_home(tmp_path, manifest)
+    calls = _counting_parser(monkeypatch)
+    assert M.load_manifest(home) == manifest and len(calls) == 0  # the record holds
+    M._LOADED.clear()  # pylint: disable=protected-access
+    monkeypatch.setattr(M, attribute, value)
+    assert M.load_manifest(home) == manifest and len(calls) == 1
+
+
+def test_the_schema_digest_is_the_schemas():
+    assert M._SCHEMA_DIGEST == M.hashlib.sha256(  # pylint: disable=protected-access
+        json.dumps(M.MANIFEST_SCHEMA, sort_keys=True).encode("utf-8")).hexdigest()
+    assert M._record_key("a") != M._record_key("b")  # pylint: disable=protected-access
+    assert M._SCHEMA_DIGEST in M._record_key("a")  # pylint: disable=protected-access
+
+
+def test_recording_the_same_manifest_again_leaves_the_record_untouched(tmp_path):
+    home = _recorded_home(tmp_path, M.with_entry(M.initial_manifest(), entry("A", "aa")))
+    record = M._record_path(home)  # pylint: disable=protected-access
+    before = os.stat(record).st_mtime_ns, open(record, "rb").read()
+    M.load_manifest(home)
+    M.remember_validated(home)
+    assert (os.stat(record).st_mtime_ns, open(record, "rb").read()) == before
+
+
+def test_the_record_holds_the_file_as_it_is_at_the_end_of_the_run(tmp_path, monkeypatch):
+    home = _home_with_record(tmp_path, M.initial_manifest())
+    M.load_manifest(home)
+    changed = M.with_entry(M.initial_manifest(), entry("A", "aa"))
+    M.save_manifest(home, changed)  # not read back by this process: remember parses and validates it
+    M.remember_validated(home)
+    M._LOADED.clear()  # pylint: disable=protected-access
+    monkeypatch.setattr(M, "parse_manifest", lambda *a, **k: pytest.fail("parsed again"))
+    assert M.load_manifest(home) == changed
+
+
+def test_no_record_of_an_invalid_manifest_or_without_a_state_dir(tmp_path):
+    home = _home_with_record(tmp_path, M.initial_manifest())
+    (tmp_path / "manifest.yaml").write_text('schema_version: "2026-02-06"\nplugins: [{name: x}]\n')
+    M.remember_validated(home)
+    assert not os.path.exists(M._record_path(home))  # pylint: disable=protected-access
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    M.save_manifest(str(bare), M.initial_manifest())
+    M.load_manifest(str(bare))
+    M.remember_validated(str(bare))
+    assert sorted(os.listdir(str(bare))) == ["manifest.yaml"]

@@ -6,9 +6,13 @@
 from __future__ import annotations
 
 import glob
+import math
 import os
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.atk.core.plugins.module_utils import _spec
 from ansible_collections.atk.core.plugins.module_utils._errors import AtkError
@@ -392,3 +396,135 @@ def test_plugin_files_leading_out_of_the_folder_are_refused_unread(tmp_path):
 def test_parse_yaml_reports_characters_the_reader_refuses():
     with pytest.raises(AtkError, match="Invalid YAML in 'index.yaml'"):
         _spec.parse_yaml("a: caf\udce9\n", "index.yaml")  # bytes that were not UTF-8, surrogate-escaped
+
+
+# -- parse_yaml: libyaml where it reads the text as the pure-Python parser does ------------------
+
+CLOADER = getattr(yaml, "CSafeLoader", None)
+needs_libyaml = pytest.mark.skipif(CLOADER is None, reason="PyYAML built without libyaml: parse_yaml has one path")
+
+
+def same(left, right):
+    """Equal with the same types and the same key order all the way down (True is not 1, 1 is not 1.0)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and all(same(left[key], right[key]) for key in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(same(a, b) for a, b in zip(left, right))
+    if isinstance(left, float) and math.isnan(left):
+        return math.isnan(right)
+    return left == right
+
+
+def outcome(text, loader_class=None):
+    """("ok", value) or ("error", message) of parse_yaml, or of one of its two paths."""
+    try:
+        if loader_class is None:
+            return "ok", _spec.parse_yaml(text, "f")
+        return "ok", _spec._parse_yaml(text, "f", loader_class)  # pylint: disable=protected-access
+    except AtkError as exc:
+        return "error", str(exc)
+
+
+def python_outcome(text):
+    return outcome(text, yaml.SafeLoader)
+
+
+def assert_agree(text):
+    """Where parse_yaml lets libyaml decide, libyaml's value is the pure-Python parser's."""
+    if CLOADER is None or not _spec._fast_path(text):  # pylint: disable=protected-access
+        return
+    try:
+        fast = _spec._parse_yaml(text, "f", CLOADER)  # pylint: disable=protected-access
+    except Exception:  # pylint: disable=broad-except  # parse_yaml then asks the Python parser
+        return
+    slow = python_outcome(text)
+    assert slow[0] == "ok" and same(fast, slow[1]), (text, fast, slow)
+
+
+@needs_libyaml
+def test_plain_text_takes_libyaml_and_gives_what_the_python_parser_gives(monkeypatch):
+    text = ('schema_version: "2026-02-06"\nconfig: {auto_commit: yes}\nplugins:\n- name: a\n  n: 0x1F\n'
+            '  d: 2001-12-14\n  f: 1.5\n  z: ~\n  url: https://example.com/a.git#main\n  s: |-\n    x\n')
+    used = []
+    real = _spec._parse_yaml  # pylint: disable=protected-access
+    monkeypatch.setattr(_spec, "_parse_yaml", lambda t, w, loader: used.append(loader) or real(t, w, loader))
+    result = _spec.parse_yaml(text, "m")
+    assert used == [CLOADER]
+    assert same(result, python_outcome(text)[1])
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text", [
+    "a:\tb\n", "\ufeffa: b\n", "a: b\r\n", "a: \u00e9\n",
+    # where libyaml and PyYAML disagree on printable ASCII
+    " !\n", "a: !\n", "[a, !,b c]\n", "[-?]\n", "{a: b?}\n", "|#\n", "a: >-#\n  x\n", "- |2#\n   x\n"])
+def test_text_libyaml_reads_otherwise_goes_to_the_python_parser(text, monkeypatch):
+    used = []
+    real = _spec._parse_yaml  # pylint: disable=protected-access
+    monkeypatch.setattr(_spec, "_parse_yaml", lambda t, w, loader: used.append(loader) or real(t, w, loader))
+    expected = python_outcome(text)
+    del used[:]
+    got = outcome(text)
+    assert used == [yaml.SafeLoader]
+    assert got[0] == expected[0] and (same(got[1], expected[1]) if got[0] == "ok" else got[1] == expected[1])
+
+
+@pytest.mark.parametrize("text", [" !\n", "[-?]\n", "{a: b?}\n", "|#\n", "a: >-#\n  x\n", "a: [b\n", "a: b: c\n"])
+def test_parse_yaml_gives_the_python_parsers_value_or_error(text):
+    """The texts where the two parsers disagree: parse_yaml's answer is always the Python parser's."""
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        with pytest.raises(AtkError) as info:
+            _spec.parse_yaml(text, "f")
+        assert str(exc) in str(info.value)
+    else:
+        assert same(_spec.parse_yaml(text, "f"), expected)
+
+
+# Pieces of YAML syntax the generated texts are made of: indicators, scalars the resolver types,
+# block scalar headers, flow collections, directives, anchors and aliases.
+_PIECES = ["\n", "\n", "\n  ", "\n- ", " ", "  ", ": ", "- ", ":", "-", "[", "]", "{", "}", ", ", ",", "'", '"',
+           "#", " #", "|", ">", "|-", ">+", "|2", ">1-", "&a ", "*a", "<<: ", "---\n", "...\n", "--- ", "%YAML 1.1\n---\n",
+           "%YAML 1.2\n---\n", "%FOO bar\n---\n", "yes", "No", "null", "~", "0x1F", "0o17", "0b1", "1_0", "+1", "-.5",
+           "1e3", ".inf", ".NaN", "1:20", "2001-12-14", "2001-12-14 21:59:43.10 -5", "a", "b", "1", "\\", '"\\x41"',
+           "=", "`", "@", "%", "a:b", ":a", "-a", "?", "? ", "!", "!!str ", "!!int "]
+_PRINTABLE = [chr(code) for code in range(0x20, 0x7f)]
+
+
+@needs_libyaml
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.sampled_from(_PRINTABLE)), max_size=25))
+def test_libyaml_agrees_with_the_python_parser_on_the_text_it_takes(pieces):
+    assert_agree("".join(pieces))
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                     st.text(st.sampled_from(_PRINTABLE + ["\n"]), max_size=12), st.sampled_from(_PIECES))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                         st.dictionaries(_SCALARS, inner, max_size=4)), max_leaves=12)
+
+
+@needs_libyaml
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_VALUES, st.sampled_from([None, True, False]), st.sampled_from([None, '"', "'", "|", ">"]),
+       st.sampled_from([2, 4]), st.sampled_from([10, 80]),
+       st.lists(st.tuples(st.integers(0, 10 ** 4), st.integers(0, 2), st.sampled_from(_PIECES + _PRINTABLE)), max_size=3))
+def test_libyaml_agrees_on_dumped_documents_and_their_edits(value, flow, style, indent, width, edits):
+    text = yaml.safe_dump(value, default_flow_style=flow, default_style=style, indent=indent, width=width)
+    assert_agree(text)
+    for position, cut, piece in edits:
+        position %= len(text) + 1
+        text = text[:position] + piece + text[position + cut:]
+        assert_agree(text)
+
+
+@needs_libyaml
+def test_libyaml_agrees_on_every_yaml_file_of_the_fixture_registry():
+    paths = sorted(glob.glob(os.path.join(REGISTRY, "**", "*.y*ml"), recursive=True))
+    assert len(paths) > 20
+    for path in paths:
+        assert_agree(_spec.read_text(path))
+        assert_agree(_spec.read_text(path).encode("ascii", "replace").decode("ascii").replace("\t", " "))
