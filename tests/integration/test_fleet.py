@@ -11,7 +11,7 @@ registry URL and the team's home-repository URL to that daemon, as a mirror woul
 
 * ``atk.core.sync`` converges all three hosts to the home repository's manifest, with each
   host's own USER_AGENT for fetch from host_vars (.env, mode 0600);
-* a second run is changed=0 on every host;
+* a second run is changed=0 on every host, and costs each host one SSH connection round (pipelining);
 * the real ``atk status``, run inside each host's namespace with that host's HOME, lists the plugins;
 * after a registry commit, ``atk.core.upgrade --check --diff`` names exactly the changed plugin on
   every host and leaves every host's files untouched.
@@ -156,11 +156,15 @@ def test_fleet_sync_idempotence_status_and_upgrade_preview(tmp_path, fleet, worl
         # The host is its own machine: its remote is the team URL, its hostname its own.
         assert host.ssh('hostname').stdout.strip() == host.name
 
-    second = ansible.run(Path('atk.core.sync'), inventory=inventory, env=fleet.ansible_env())
+    # -vvv shows each SSH connection round ("SSH: EXEC" names the host's address).
+    second = ansible.run(Path('atk.core.sync'), inventory=inventory, env=fleet.ansible_env(), verbosity=3)
     assert second.rc == 0, second.describe()
     assert {h: second.stats[h]['changed'] for h in names} == {h: 0 for h in names}, second.stats
     for host in fleet.hosts:
         assert per_host(second, 'atk.core.atk_converge')[host.name][0]['result']['network']['contacts'] == 0
+        # With pipelining (the inventory sets it) the whole converge of a host is one SSH round.
+        rounds = [line for line in second.stdout.splitlines() if 'SSH: EXEC' in line and host.address in line]
+        assert len(rounds) == 1, rounds
 
     for host in fleet.hosts:
         status = host.run([str(atk_bin()), 'status'])
