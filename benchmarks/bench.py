@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """atk.core against the real atk 0.4.0 on the same work (see benchmarks/README.md). NOT a test.
 
-Builds a loopback registry (git daemon) and homes pinned in a manifest, then measures the goals
-of issue 13, each a ratio of two medians measured in this run with its baseline interleaved
+Builds a loopback registry (git daemon) and homes pinned in a manifest, then measures the performance
+goals docs/performance.md tracks, each a ratio of two medians measured in this run with its baseline interleaved
 (baseline, atk.core, atk.core, baseline, ...), with the machine's load next to each figure, and
 prints a Markdown table (also written to ``benchmarks/results/<timestamp>.md``):
 
