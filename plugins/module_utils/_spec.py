@@ -169,6 +169,9 @@ def _parse_yaml(text, where, loader_class):
         raise AtkError("Invalid YAML in '%s': %s" % (where, exc))
     except RecursionError:
         raise AtkError("Invalid YAML in '%s': nested too deeply" % where)
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A tagged scalar its constructor cannot convert (``!!int x``, ``!!float x``) raises these, not YAMLError.
+        raise AtkError("Invalid YAML in '%s': a tagged value cannot be converted: %s" % (where, exc))
     finally:
         loader.dispose()
 

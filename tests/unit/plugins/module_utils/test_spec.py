@@ -208,6 +208,13 @@ def test_deep_nesting_is_refused(tmp_path):
     assert "nested too deeply" in error_of(_spec.load_plugin, make_plugin(tmp_path, BASE + "x: " + "[" * 5000 + "]" * 5000 + "\n"))
 
 
+@pytest.mark.parametrize("text", ["a: !!int x\n", "a: !!float x\n", "a: !!timestamp 2026-99-99\n"])
+def test_a_tagged_value_that_cannot_be_converted_is_invalid_yaml(text):
+    with pytest.raises(AtkError) as info:
+        _spec.parse_yaml(text, "plugin.yaml")
+    assert "Invalid YAML in 'plugin.yaml': a tagged value cannot be converted" in info.value.msg
+
+
 def test_parse_yaml_returns_none_for_empty():
     assert _spec.parse_yaml("", "x") is None
     assert _spec.parse_yaml("~\n", "x") is None
