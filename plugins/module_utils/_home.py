@@ -101,7 +101,8 @@ def lock(home, timeout=600, shared=False):
 
     It lives in ``<home>/.git/atk-core/lock``, never in the tracked tree. Before the home has a
     ``.git`` (init, clone), a real run locks a file in the system temp directory keyed by the
-    home's real path and deletes it at the end; a check-mode run of a missing home writes
+    home's real path and deletes it at the end, leaving the home's own lock file if it made ``.git``
+    (see _CreationLock); a check-mode run of a missing home writes
     nothing and so takes no lock (nor does one on a home no real run of atk.core has locked yet: it
     would have to create the lock file).
     """
@@ -120,7 +121,27 @@ def lock(home, timeout=600, shared=False):
         return _NoLock()
     key = hashlib.sha256(os.path.realpath(home).encode("utf-8")).hexdigest()[:16]
     path = os.path.join(tempfile.gettempdir(), "atk-core-%d-%s.lock" % (os.getuid(), key))
-    return _lock.FileLock(path, timeout, message, hint, remove=True)
+    return _CreationLock(home, path, timeout, message, hint)
+
+
+class _CreationLock(_lock.FileLock):
+    """The temp-directory lock of a run that may create the home. If the home has a ``.git`` when
+    the run ends, the home's own lock file is made before the temp lock goes, so that the next run,
+    a no-op, finds it and writes nothing."""
+
+    def __init__(self, home, path, timeout, message, hint):
+        super(_CreationLock, self).__init__(path, timeout, message, hint, remove=True)
+        self.home = home
+
+    def __exit__(self, *exc_info):
+        try:
+            if self._depth == 1 and os.path.isdir(os.path.join(self.home, ".git")):
+                directory = state_dir(self.home)
+                os.makedirs(directory, exist_ok=True)
+                os.close(os.open(os.path.join(directory, "lock"), os.O_RDWR | os.O_CREAT, 0o600))
+        except OSError:
+            pass  # the next run makes it
+        return super(_CreationLock, self).__exit__(*exc_info)
 
 
 def check_init_target(home):

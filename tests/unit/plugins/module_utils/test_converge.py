@@ -87,7 +87,11 @@ def test_the_record_is_written_by_a_real_run_that_changed_the_home_only(tmp_path
     assert os.path.isfile(record) and stat.S_IMODE(os.stat(record).st_mode) == 0o600
     assert json.loads(open(record).read())["manifest"] == M.parse_manifest((home / "manifest.yaml").read_text())
 
-    assert _run(home, items)["changed"] is False  # (the first run locked a temp file: this one makes .git/atk-core/lock)
+    # The creating run locked a temp file, and left the home's own lock file for the runs after it.
+    assert os.path.isfile(str(home / ".git" / "atk-core" / "lock"))
+    before = atk_peer.snapshot(home)
+    assert _run(home, items)["changed"] is False  # the first no-op after the creation touches nothing
+    assert atk_peer.snapshot(home) == before
     os.unlink(record)
     before = atk_peer.snapshot(home)
     assert _run(home, items)["changed"] is False  # a no-op writes no record, nothing at all
