@@ -14,16 +14,16 @@ PASSTHROUGH = ('PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'PYENV_ROOT
 
 
 class IsolatedEnv:
-    """A throw-away "user" rooted at ``root``. Never touches the real ~/.gitconfig or ~/.atk.
+    """A throw-away "user" rooted at ``root`` (written <root> below). Never touches the real ~/.gitconfig or ~/.atk.
 
     Layout::
 
-        root/home/            HOME (and ~/.cache, ~/.ansible, ... of every tool run with environ())
-        root/home/.atk/       ATK_HOME
-        root/gitconfig        GIT_CONFIG_GLOBAL (insteadOf redirects live here); GIT_CONFIG_NOSYSTEM=1
-        root/markers/         ATK_TEST_MARKERS (what the stub lifecycle scripts record)
-        root/tmp/             TMPDIR
-        root/work/            an empty working directory (atk treats ``atk add X`` as local when ./X exists)
+        <root>/home/            HOME (and ~/.cache, ~/.ansible, ... of every tool run with environ())
+        <root>/home/.atk/       ATK_HOME
+        <root>/gitconfig        GIT_CONFIG_GLOBAL (insteadOf redirects live here); GIT_CONFIG_NOSYSTEM=1
+        <root>/markers/         ATK_TEST_MARKERS (what the stub lifecycle scripts record)
+        <root>/tmp/             TMPDIR
+        <root>/work/            an empty working directory (atk treats ``atk add X`` as local when ./X exists)
 
     :meth:`environ` returns the environment every tool (atk, ansible-playbook, git) should get.
     """
