@@ -41,6 +41,14 @@ _LITERALS = {"true": True, "false": False, "null": None}
 _DECODER = json.JSONDecoder(strict=False)
 
 
+def _parsed(slot):
+    """A container's part that the parser fills in on first access (see :class:`Node`)."""
+    def get(node):
+        node._expand()
+        return getattr(node, slot)
+    return property(get)
+
+
 class Node(object):
     """A parsed value: ``kind`` (object, array, string, number, literal), ``start``/``end`` offsets.
 
@@ -72,25 +80,10 @@ class Node(object):
             else:
                 parser.array(self.start, self)
 
-    @property
-    def members(self):
-        self._expand()
-        return self._members
-
-    @property
-    def items(self):
-        self._expand()
-        return self._items
-
-    @property
-    def commas(self):
-        self._expand()
-        return self._commas
-
-    @property
-    def close(self):
-        self._expand()
-        return self._close
+    members = _parsed("_members")
+    items = _parsed("_items")
+    commas = _parsed("_commas")
+    close = _parsed("_close")
 
     def python(self):
         """The plain Python value (dict, list, str, int/float, bool, None)."""

@@ -47,6 +47,16 @@ _TYPE_WORDS = {
     "null": "expected null",
 }
 
+# Keywords whose message only names the schema's value.
+_BOUND_WORDS = {
+    "pattern": "must match %s",
+    "minLength": "must be at least %s characters",
+    "maxLength": "must be at most %s characters",
+    "minimum": "must be >= %s",
+    "maximum": "must be <= %s",
+    "minItems": "must have at least %s items",
+}
+
 _VALIDATOR_CLASS = []
 _VALIDATORS = {}
 
@@ -152,18 +162,8 @@ def _message(error):
     if error.validator in ("enum", "const"):
         values = error.validator_value if error.validator == "enum" else [error.validator_value]
         return "must be one of %s" % ", ".join(repr(v) for v in values)
-    if error.validator == "pattern":
-        return "must match %s" % error.validator_value
-    if error.validator == "minLength":
-        return "must be at least %s characters" % error.validator_value
-    if error.validator == "maxLength":
-        return "must be at most %s characters" % error.validator_value
-    if error.validator == "minimum":
-        return "must be >= %s" % error.validator_value
-    if error.validator == "maximum":
-        return "must be <= %s" % error.validator_value
-    if error.validator == "minItems":
-        return "must have at least %s items" % error.validator_value
+    if error.validator in _BOUND_WORDS:
+        return _BOUND_WORDS[error.validator] % error.validator_value
     return error.message
 
 
