@@ -6,17 +6,21 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    """Attributes shared by every atk.core module."""
+    """Attributes shared by every atk.core module. Every module supports check mode fully and is idempotent
+    unless it says otherwise; each states how in its own ``details`` (ansible-doc merges an attribute's keys, the
+    module's winning)."""
 
     DOCUMENTATION = r"""
 options: {}
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
   idempotent:
     description:
       - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
       - This assumes that the system controlled/queried by the module has not changed in a relevant way.
+    support: full
 """

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    """How a run converges plugins: the options atk_plugin and atk_converge share (_specs.PLUGIN_RUN)."""
+    """How a run converges plugins: the options atk_plugin and atk_converge share (_specs.PLUGIN_RUN), and the
+    diff both show (one code path makes it)."""
 
     DOCUMENTATION = r"""
 options:
@@ -47,4 +48,15 @@ options:
   cache_dir:
     description: Where fetched registries and git sources are cached. Defaults to E(XDG_CACHE_HOME)C(/atk-core), else C(~/.cache/atk-core).
     type: path
+attributes:
+  diff_mode:
+    support: full
+    details:
+      - Shows manifest.yaml before and after (M(atk.core.atk_converge) also the home's summary), and per plugin the files
+        that change.
+      - Per plugin whose files move, what will run first (a summary, the C(lifecycle) and C(mcp) commands of
+        plugin.yaml before and after, the changed scripts those commands name, compose files), then a unified diff
+        of every other changed text file between the installed files and the new ones. Binary and large files are
+        one line (size, sha256). C(.env) values never appear (C(KEY=<hidden>)); secret values found in plugin files
+        are masked.
 """

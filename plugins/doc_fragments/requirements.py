@@ -6,9 +6,17 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    """What a module that runs git on the managed host needs there."""
+    """What a module needs on the managed host: the Python libraries every module checks for
+    (DOCUMENTATION), and git too for the modules that fetch or commit (GIT)."""
 
     DOCUMENTATION = r"""
+options: {}
+requirements:
+  - PyYAML
+  - jsonschema
+"""
+
+    GIT = r"""
 options: {}
 requirements:
   - git

@@ -132,18 +132,13 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
-    support: full
     details: Nothing is written (agent files, symlinks, ownership record); the results and diffs say what would change.
   diff_mode:
     support: full
     details: Before and after text of every agent file that changes, and every symlink. Secret values are masked.
-  idempotent:
-    support: full
-requirements:
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_plugin
   - module: atk.core.atk_env

@@ -42,9 +42,9 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
-    support: full
     details:
       - Nothing runs and no folder is made; the result says which plugins would be backed up and which skipped.
   diff_mode:
@@ -53,9 +53,6 @@ attributes:
     support: none
     details:
       - Every run makes a new backup (and reports a change) when a plugin has a backup script.
-requirements:
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_restore
   - module: atk.core.atk_run

@@ -148,27 +148,15 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements.git
   - atk.core.plugin_run
-  - atk.core.requirements
   - atk.core.in_process
   - atk.core.verify
 attributes:
   check_mode:
-    support: full
     details:
       - Nothing in the home changes and no lifecycle command runs. A repository to clone is cloned to a temporary
         folder, upstream changes are fetched to one, and plugin files to the download cache.
-  diff_mode:
-    support: full
-    details:
-      - The home's before and after, manifest.yaml before and after, and per plugin the files that change.
-      - Per plugin whose files move, what will run first (a summary, the C(lifecycle) and C(mcp) commands of
-        plugin.yaml before and after, the changed scripts those commands name, compose files), then a unified diff
-        of every other changed text file between the installed files and the new ones. Binary and large files are
-        one line (size, sha256). C(.env) values never appear (C(KEY=<hidden>)); secret values found in plugin files
-        are masked.
-  idempotent:
-    support: full
 seealso:
   - module: atk.core.atk_home
   - module: atk.core.atk_plugin
@@ -298,19 +286,13 @@ diff:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.atk.core.plugins.module_utils import _converge
 from ansible_collections.atk.core.plugins.module_utils import _module
 from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(argument_spec=_specs.ATK_CONVERGE, supports_check_mode=True)
-    _module.require_libraries(module)
-    _module.run_module(module, lambda: _converge.converge_task(
-        module.params, _module.make_runner(module), module.get_bin_path("git", required=True), module.check_mode,
-        module._diff))
+    _module.run_task(_module.new(_specs.ATK_CONVERGE), _converge.converge_task)
 
 
 if __name__ == "__main__":

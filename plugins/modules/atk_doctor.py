@@ -26,19 +26,16 @@ author:
   - atk.core maintainers (@atk-core)
 options: {}
 extends_documentation_fragment:
-  - atk.core.requirements
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements.git
 attributes:
   check_mode:
-    support: full
     details: Reports what would be repaired; only C(git ls-files) runs.
   diff_mode:
     support: full
     details: Shows C(.gitignore) before and after, and the secret files leaving the index (names only).
-  idempotent:
-    support: full
 seealso:
   - module: atk.core.atk_info
   - module: atk.core.atk_home

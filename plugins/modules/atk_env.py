@@ -85,18 +85,13 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
-    support: full
     details: Nothing is written; the result (names added, changed, removed, missing) is the prediction.
   diff_mode:
     support: full
     details: Shows the file as C(KEY=<hidden>) lines, before and after, with changed keys marked. Never a value.
-  idempotent:
-    support: full
-requirements:
-  - PyYAML (to read C(manifest.yaml) and C(plugin.yaml))
-  - jsonschema (to validate C(plugin.yaml))
 seealso:
   - module: atk.core.atk_plugin
   - module: atk.core.atk_home

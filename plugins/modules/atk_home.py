@@ -76,19 +76,16 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - atk.core.requirements
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements.git
   - atk.core.verify
 attributes:
   check_mode:
-    support: full
     details: Nothing is written; O(update) runs only C(git ls-remote); a clone that would happen is reported, not made.
   diff_mode:
     support: full
     details: Shows the home's summary (validity, HEAD, remote, config, plugin directories) before and after.
-  idempotent:
-    support: full
 seealso:
   - module: atk.core.atk_plugin
   - module: atk.core.atk_env

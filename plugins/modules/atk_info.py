@@ -56,18 +56,15 @@ options:
     type: int
     default: 60
 extends_documentation_fragment:
-  - atk.core.requirements
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements.git
 attributes:
   check_mode:
-    support: full
     details: The module never changes anything; it runs the same in check mode.
   diff_mode:
     support: none
-  idempotent:
-    support: full
 seealso:
   - module: atk.core.atk_service
   - module: atk.core.atk_doctor

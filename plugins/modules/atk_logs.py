@@ -39,18 +39,13 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
-    support: full
     details:
       - The C(logs) commands run in check mode too; they only read. Nothing changes.
   diff_mode:
     support: none
-  idempotent:
-    support: full
-requirements:
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_service
   - module: atk.core.atk_info

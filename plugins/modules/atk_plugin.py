@@ -113,25 +113,15 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements.git
   - atk.core.plugin_run
-  - atk.core.requirements
   - atk.core.in_process
   - atk.core.verify
 attributes:
   check_mode:
-    support: full
     details:
       - Nothing in the home changes and no lifecycle command runs. Fetching needed to predict file changes goes to
         a temporary directory or atk.core's download cache, never into the home.
-  diff_mode:
-    support: full
-    details:
-      - Shows manifest.yaml before and after, and per plugin the files that change. Never a .env value.
-      - Per plugin whose files move, what will run first (the C(lifecycle) and C(mcp) commands of plugin.yaml, the
-        changed scripts they name, compose files), then a unified diff of every other changed text file; binary and
-        large files are one line (size, sha256); secret values found in plugin files are masked.
-  idempotent:
-    support: full
 seealso:
   - module: atk.core.atk_home
   - module: atk.core.atk_env
@@ -283,19 +273,13 @@ diff:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.atk.core.plugins.module_utils import _converge
 from ansible_collections.atk.core.plugins.module_utils import _module
 from ansible_collections.atk.core.plugins.module_utils import _specs
 
 
 def main():
-    module = AnsibleModule(argument_spec=_specs.ATK_PLUGIN, supports_check_mode=True, **_specs.ATK_PLUGIN_RULES)
-    _module.require_libraries(module)
-    _module.run_module(module, lambda: _converge.plugin_task(
-        module.params, _module.make_runner(module), module.get_bin_path("git", required=True), module.check_mode,
-        module._diff))
+    _module.run_task(_module.new(_specs.ATK_PLUGIN, **_specs.ATK_PLUGIN_RULES), _converge.plugin_task)
 
 
 if __name__ == "__main__":

@@ -51,16 +51,13 @@ options:
     type: path
 extends_documentation_fragment:
   - atk.core.attributes
-  - atk.core.requirements
+  - atk.core.requirements.git
 attributes:
   check_mode:
-    support: full
     details: The cache is not changed; when it lacks the commit, a throw-away copy is used to read the index.
   diff_mode:
     support: full
     details: Shows the cached commit before and after.
-  idempotent:
-    support: full
 seealso:
   - module: atk.core.atk_plugin
 """

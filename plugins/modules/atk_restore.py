@@ -51,20 +51,16 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
-    support: full
     details:
       - The checksums are checked; nothing is written and the script does not run.
   diff_mode:
     support: none
   idempotent:
-    support: full
     details:
       - A backup restored once is remembered in C(<home>/.git/atk-core/restored.json).
-requirements:
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_backup
   - module: atk.core.atk_run

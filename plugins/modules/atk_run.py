@@ -60,9 +60,9 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
-    support: full
     details:
       - Nothing runs. O(creates) and O(removes) are checked, and the result says whether the script would run.
   diff_mode:
@@ -71,9 +71,6 @@ attributes:
     support: partial
     details:
       - Only with O(creates) or O(removes); otherwise the script runs on every call.
-requirements:
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_logs
   - module: atk.core.atk_backup

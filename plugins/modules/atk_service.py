@@ -66,9 +66,9 @@ extends_documentation_fragment:
   - atk.core.home
   - atk.core.home.lock_timeout
   - atk.core.attributes
+  - atk.core.requirements
 attributes:
   check_mode:
-    support: full
     details:
       - Only the read-only C(status) commands run (and the port probe); the result says what would run.
   diff_mode:
@@ -78,9 +78,6 @@ attributes:
     details:
       - Idempotent for plugins with a C(status) command. Without one, the command runs every time.
       - V(restarted) always changes.
-requirements:
-  - PyYAML
-  - jsonschema
 seealso:
   - module: atk.core.atk_info
   - module: atk.core.atk_plugin
