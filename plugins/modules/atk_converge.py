@@ -224,17 +224,17 @@ actions:
   type: list
   elements: dict
 changed_plugins:
-  description: Directories of the plugins that changed (or would).
+  description: Directories of the plugins that changed (or would change).
   returned: always
   type: list
   elements: str
 unchanged_plugins:
-  description: Directories of the plugins already in their desired state.
+  description: Directories of the plugins already in the desired state.
   returned: always
   type: list
   elements: str
 before:
-  description: The manifest's plugins before (directory, name, source, ref).
+  description: The manifest's plugins before (directory, name, source type, ref).
   returned: always
   type: dict
 after:
