@@ -26,10 +26,6 @@ description:
 author:
   - atk.core maintainers (@atk-core)
 options:
-  plugin:
-    description:
-      - One plugin, by directory or display name (atk's lookup).
-    type: str
   plugins:
     description:
       - Several plugins. Each item is a dict with C(name) (or C(url) or C(path)), optional C(agents) and optional
@@ -133,6 +129,7 @@ extends_documentation_fragment:
   - atk.core.home.lock_timeout
   - atk.core.attributes
   - atk.core.requirements
+  - atk.core.plugin
 attributes:
   check_mode:
     details: Nothing is written (agent files, symlinks, ownership record); the results and diffs say what would change.

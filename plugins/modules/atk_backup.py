@@ -24,11 +24,6 @@ description:
 author:
   - atk.core maintainers (@atk-core)
 options:
-  plugins:
-    description: The plugins, by directory or display name. Left out or empty, every plugin of the manifest.
-    type: list
-    elements: str
-    default: []
   dest:
     description:
       - The folder on the host in which the per-run folder (C(atk-backup-XXXXXXXX)) is made. Defaults to the system's
@@ -43,6 +38,7 @@ extends_documentation_fragment:
   - atk.core.home.lock_timeout
   - atk.core.attributes
   - atk.core.requirements
+  - atk.core.plugin.plugins
 attributes:
   check_mode:
     details:

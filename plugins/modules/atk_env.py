@@ -34,10 +34,6 @@ options:
     type: path
     aliases: [path]
   plugin:
-    description:
-      - The plugin, by directory (for example V(exa)) or display name (for example V(Piper TTS)). The first
-        manifest entry whose directory or name equals it, case-sensitive, as C(atk) looks plugins up.
-    type: str
     required: true
   values:
     description:
@@ -86,6 +82,7 @@ extends_documentation_fragment:
   - atk.core.home.lock_timeout
   - atk.core.attributes
   - atk.core.requirements
+  - atk.core.plugin
 attributes:
   check_mode:
     details: Nothing is written; the result (names added, changed, removed, missing) is the prediction.

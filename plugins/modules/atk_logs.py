@@ -21,12 +21,6 @@ description:
 author:
   - atk.core maintainers (@atk-core)
 options:
-  plugins:
-    description:
-      - The plugins, by directory or display name (atk's lookup). Left out or empty, every plugin of the manifest.
-    type: list
-    elements: str
-    default: []
   lines:
     description: How many of the last lines to return per plugin.
     type: int
@@ -40,6 +34,7 @@ extends_documentation_fragment:
   - atk.core.home.lock_timeout
   - atk.core.attributes
   - atk.core.requirements
+  - atk.core.plugin.plugins
 attributes:
   check_mode:
     details:

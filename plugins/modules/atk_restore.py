@@ -22,8 +22,6 @@ author:
   - atk.core maintainers (@atk-core)
 options:
   plugin:
-    description: The plugin, by directory or display name. It must be installed.
-    type: str
     required: true
   src:
     description: The folder on the host that holds the backup's artefacts (the plugin's E(ATK_BACKUP_DIR) as it was).
@@ -52,6 +50,7 @@ extends_documentation_fragment:
   - atk.core.home.lock_timeout
   - atk.core.attributes
   - atk.core.requirements
+  - atk.core.plugin
 attributes:
   check_mode:
     details:

@@ -25,8 +25,6 @@ author:
   - atk.core maintainers (@atk-core)
 options:
   plugin:
-    description: The plugin, by directory or display name (atk's lookup; the first manifest entry that matches).
-    type: str
     required: true
   script:
     description:
@@ -61,6 +59,7 @@ extends_documentation_fragment:
   - atk.core.home.lock_timeout
   - atk.core.attributes
   - atk.core.requirements
+  - atk.core.plugin
 attributes:
   check_mode:
     details:
