@@ -21,7 +21,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -218,5 +217,3 @@ def test_check_mode_predicts_every_run(tmp_path, git_daemon, test_id, collection
         max_examples=40 if LONG else 2, stateful_step_count=12 if LONG else 5, deadline=None, derandomize=not LONG,
         suppress_health_check=list(HealthCheck), print_blob=True))
 
-
-pytestmark = pytest.mark.timeout(900) if hasattr(pytest.mark, 'timeout') else []
