@@ -136,6 +136,7 @@ sanity-seed: venv
 	@bash tests/utils/seed-ansible-test-pip.sh "$(VBIN)/python"
 
 sanity: venv collection sanity-seed
+	@command -v shellcheck >/dev/null || { echo "sanity: shellcheck is needed (ansible-test skips its shellcheck test without it); make system-deps installs it"; exit 1; }
 	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then \
 	    echo "sanity: tests/sanity/ must not contain ignore files: $$(ls tests/sanity/ignore-*.txt)"; exit 1; \
 	fi

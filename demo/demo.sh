@@ -43,6 +43,7 @@ step "The environment of a fresh machine (paste these lines into a new shell to 
 for name in HOME GIT_CONFIG_GLOBAL GIT_CONFIG_NOSYSTEM ANSIBLE_COLLECTIONS_PATH; do
     printf '    export %s=%q\n' "$name" "${!name}"
 done
+# shellcheck disable=SC2016 # "$PATH" is printed as is, for the reader's own shell to expand
 printf '    export PATH=%q:"$PATH"\n' "$vbin"
 # The demo's temporary files (Ansible's, and the lock atk.core takes before the home exists) stay in
 # the demo folder too.

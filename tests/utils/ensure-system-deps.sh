@@ -10,6 +10,7 @@
 #   <python> -m venv / ensurepip -> python3-venv (the .venv/ and .venv-atk/ virtualenvs)
 #   --fleet: gpg, gpg-agent      -> gnupg        (the tests sign commits with OpenPGP keys they make: verified pins)
 #   --fleet: ssh-keygen          -> openssh-client (the tests sign commits with SSH keys they make: verified pins)
+#   --fleet: shellcheck          -> shellcheck   (ansible-test sanity's shellcheck test; skipped without it)
 #   --fleet, as root only        -> openssh-server iproute2 python3-yaml python3-jsonschema
 #                                   (`make test` asks for these: the fleet tests run sshd hosts in
 #                                   network namespaces; `make demo` and `make venv` do not)
@@ -44,6 +45,7 @@ fi
 if $fleet; then
     { have gpg && have gpg-agent; } || missing+=(gnupg)
     have ssh-keygen || missing+=(openssh-client)
+    have shellcheck || missing+=(shellcheck)
 fi
 # Fleet tests (tests/integration/test_fleet*.py) run only as root: sshd inside network
 # namespaces, and the Python libraries the modules import on the managed hosts' /usr/bin/python3.
