@@ -216,4 +216,3 @@ def test_check_mode_predicts_every_run(tmp_path, git_daemon, test_id, collection
     run_state_machine_as_test(World, settings=settings(
         max_examples=40 if LONG else 2, stateful_step_count=12 if LONG else 5, deadline=None, derandomize=not LONG,
         suppress_health_check=list(HealthCheck), print_blob=True))
-
