@@ -417,6 +417,14 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.details.append(text)
         log(text)
 
+    def interleave_offline(self, sides: List[str], run) -> None:
+        """:meth:`interleave` with the git server stopped (the no-op rows must not need it)."""
+        self.daemon.stop()
+        try:
+            self.interleave(sides, run)
+        finally:
+            self.daemon.start()
+
     def interleave(self, sides: List[str], run) -> None:
         """``run(side)`` for every side, ``reps`` times; odd repetitions in reverse order, so a change
         of machine load hits every side alike."""
@@ -528,11 +536,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                                         playbook=task_play if side == 'task' else 'atk.core.bootstrap')
             sides[side].add(seconds, self.last_cpu)
 
-        self.daemon.stop()
-        try:
-            self.interleave(list(sides), run)
-        finally:
-            self.daemon.start()
+        self.interleave_offline(list(sides), run)
         self.add_row(Row(1, 'no-op converge of 20 plugins, local connection, server stopped / empty play', 1.3,
                          Ratio(sides['core'], sides['floor']), Ratio(sides['module'], sides['floor']),
                          note='0 network contacts, changed=0 (checked on every run, both paths)'))
@@ -616,11 +620,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                                     module=side.endswith('m'), tag='noop%s' % side)
             sides[side].add(seconds, self.last_cpu)
 
-        self.daemon.stop()
-        try:
-            self.interleave(list(sides), run)
-        finally:
-            self.daemon.start()
+        self.interleave_offline(list(sides), run)
         self.add_row(Row(6, 'no-op of 500 / no-op of 20', 1.5, Ratio(sides['500'], sides['20']),
                          Ratio(sides['500m'], sides['20m']),
                          note='CPU: %.2f (module path %.2f)' % (Ratio(sides['500'], sides['20'], cpu=True).value or 0,

@@ -23,6 +23,7 @@ from harness import (  # noqa: E402
     build_registry,
     collections_root,
 )
+from harness.netns import SshFleet, missing_host_software  # noqa: E402
 from harness.paths import ansible_bin  # noqa: E402
 
 _TEST_IDS = itertools.count(1)
@@ -72,6 +73,25 @@ def git_daemon_factory(tmp_path_factory):
     yield make
     for daemon in made:
         daemon.stop()
+
+
+@pytest.fixture
+def ssh_fleet_factory(tmp_path):
+    """``start(count) -> SshFleet``: SSH hosts in network namespaces, stopped after the test."""
+    started = []
+
+    def start(count):
+        missing = missing_host_software()
+        if missing:
+            pytest.fail('fleet hosts need %s: run `make system-deps` as root (tests/utils/ensure-system-deps.sh)'
+                        % ', '.join(missing))
+        hosts = SshFleet(tmp_path / 'fleet', count=count)
+        started.append(hosts)
+        return hosts.start()
+
+    yield start
+    for hosts in started:
+        hosts.stop()
 
 
 @pytest.fixture

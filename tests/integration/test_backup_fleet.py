@@ -31,8 +31,7 @@ import yaml
 
 from harness import REGISTRY_URL, AnsibleRunner, IsolatedEnv, synthetic_plugin
 from harness.dataplugin import data_plugin
-from harness.netns import SshFleet, unavailable_reason
-from test_fleet import missing_host_software
+from harness.netns import unavailable_reason
 
 _REASON = unavailable_reason()
 pytestmark = pytest.mark.skipif(_REASON is not None, reason=_REASON or '')
@@ -53,15 +52,8 @@ SYNC = '''- hosts: fleet
 
 
 @pytest.fixture
-def fleet(tmp_path):
-    missing = missing_host_software()
-    if missing:
-        pytest.fail('fleet hosts need %s: run `make system-deps` as root (tests/utils/ensure-system-deps.sh)' % ', '.join(missing))
-    hosts = SshFleet(tmp_path / 'fleet', count=2)
-    try:
-        yield hosts.start()
-    finally:
-        hosts.stop()
+def fleet(ssh_fleet_factory):
+    return ssh_fleet_factory(2)
 
 
 def sha256(path):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,26 +41,9 @@ PLUGINS = ['fetch', 'git-local', 'serena']
 HOME_REPO_URL = 'https://git.example.org/team/atk-home'
 
 
-def missing_host_software():
-    """What the hosts need and the machine lacks (tests/utils/ensure-system-deps.sh installs it as root)."""
-    missing = [] if os.path.exists('/usr/sbin/sshd') else ['openssh-server']
-    probe = subprocess.run(['/usr/bin/python3', '-c', 'import yaml, jsonschema'], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=False) if os.path.exists('/usr/bin/python3') else None
-    if probe is None or probe.returncode != 0:
-        missing += ['python3-yaml', 'python3-jsonschema']
-    return missing
-
-
 @pytest.fixture
-def fleet(tmp_path):
-    missing = missing_host_software()
-    if missing:
-        pytest.fail('fleet hosts need %s: run `make system-deps` as root (tests/utils/ensure-system-deps.sh)' % ', '.join(missing))
-    hosts = SshFleet(tmp_path / 'fleet', count=3)
-    try:
-        yield hosts.start()
-    finally:
-        hosts.stop()
+def fleet(ssh_fleet_factory):
+    return ssh_fleet_factory(3)
 
 
 @pytest.fixture

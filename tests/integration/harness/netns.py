@@ -57,6 +57,16 @@ def unavailable_reason() -> Optional[str]:
     return None
 
 
+def missing_host_software() -> List[str]:
+    """What the hosts need and the machine lacks (tests/utils/ensure-system-deps.sh installs it as root)."""
+    missing = [] if os.path.exists(SSHD) else ['openssh-server']
+    probe = subprocess.run(['/usr/bin/python3', '-c', 'import yaml, jsonschema'], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False) if os.path.exists('/usr/bin/python3') else None
+    if probe is None or probe.returncode != 0:
+        missing += ['python3-yaml', 'python3-jsonschema']
+    return missing
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -74,10 +74,36 @@ def _vault_file(ansible, password_file, path, data):
                    text=True, capture_output=True, env=ansible.environ(), check=True)
 
 
-def _scan_text(text, where, hits):
-    for label, canary in CANARIES.items():
-        if canary in text:
-            hits.append('%s holds the %s canary' % (where, label))
+def _leaks(canaries, runs, isolated_env, home, roots, figure):
+    """Where a canary shows: the runs' stdout, stderr and sampled argv, the home's git history and objects,
+    and every file under ``roots`` but the plugins' .env files (the one place values belong)."""
+    hits = []
+
+    def scan(text, where):
+        hits.extend('%s holds the %s canary' % (where, label) for label, canary in canaries.items() if canary in text)
+
+    for number, (result, sampler) in enumerate(runs, 1):
+        scan(result.stdout, 'stdout of run %d' % number)
+        scan(result.stderr, 'stderr of run %d' % number)
+        for argv in sampler.argvs():
+            joined = b' '.join(argv).decode('utf-8', 'replace')
+            scan(joined, 'argv of a process during run %d (%s)' % (number, joined[:120]))
+    log = subprocess.run(['git', 'log', '-p', '--all'], cwd=str(home), env=isolated_env.environ(), capture_output=True, text=True, check=True)
+    scan(log.stdout, 'git log -p --all')
+    objects = subprocess.run(['git', 'cat-file', '--batch-all-objects', '--batch'], cwd=str(home), env=isolated_env.environ(),
+                             capture_output=True, check=True)
+    scan(objects.stdout.decode('utf-8', 'replace'), 'an object of the home repository')
+    env_files = {str(p) for p in home.glob('plugins/*/.env')}
+    for root in roots:
+        for folder, _dirs, files in os.walk(str(root)):
+            for name in files:
+                path = os.path.join(folder, name)
+                if path in env_files or os.path.islink(path) or '/.git/objects/' in path:
+                    continue
+                figure.add('files')
+                with open(path, 'rb') as handle:
+                    scan(handle.read().decode('utf-8', 'replace'), path)
+    return hits
 
 
 def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, figures, tmp_path):
@@ -186,29 +212,8 @@ def test_canaries_never_leak(isolated_env, registry_factory, atk_peer, ansible, 
     assert any('Example: VAULTY_VAR_1=********' in '%s' % d.get('after') for d in items), items
     assert list((isolated_env.root / 'ansible').glob('run-*/upgrade-plan.json')), 'the saved plan was not written'
 
-    hits = []
-    for number, (result, sampler) in enumerate(runs, 1):
-        _scan_text(result.stdout, 'stdout of run %d' % number, hits)
-        _scan_text(result.stderr, 'stderr of run %d' % number, hits)
-        for argv in sampler.argvs():
-            joined = b' '.join(argv).decode('utf-8', 'replace')
-            _scan_text(joined, 'argv of a process during run %d (%s)' % (number, joined[:120]), hits)
-    log = subprocess.run(['git', 'log', '-p', '--all'], cwd=str(home), env=isolated_env.environ(), capture_output=True, text=True, check=True)
-    _scan_text(log.stdout, 'git log -p --all', hits)
-    objects = subprocess.run(['git', 'cat-file', '--batch-all-objects', '--batch'], cwd=str(home), env=isolated_env.environ(),
-                             capture_output=True, check=True)
-    _scan_text(objects.stdout.decode('utf-8', 'replace'), 'an object of the home repository', hits)
-    env_files = {str(p) for p in home.glob('plugins/*/.env')}
-    roots = [home, isolated_env.root / 'ansible-home', isolated_env.tmp, isolated_env.root / 'ansible']
-    for root in roots:
-        for folder, _dirs, files in os.walk(str(root)):
-            for name in files:
-                path = os.path.join(folder, name)
-                if path in env_files or os.path.islink(path) or '/.git/objects/' in path:
-                    continue
-                figure.add('files')
-                with open(path, 'rb') as handle:
-                    _scan_text(handle.read().decode('utf-8', 'replace'), path, hits)
+    hits = _leaks(CANARIES, runs, isolated_env, home,
+                  [home, isolated_env.root / 'ansible-home', isolated_env.tmp, isolated_env.root / 'ansible'], figure)
     figure.set('hits', len(hits))
     assert not hits, '\n'.join(hits)
 
@@ -269,31 +274,7 @@ def test_script_and_logs_outputs_never_leak(isolated_env, registry_factory, ansi
     env_text = (home / 'plugins' / 'notes' / '.env').read_text()
     assert SCRIPT_CANARIES['script'] in env_text and SCRIPT_CANARIES['undeclared'] in env_text
 
-    hits = []
-
-    def scan(text, where):
-        for label, canary in SCRIPT_CANARIES.items():
-            if canary in text:
-                hits.append('%s holds the %s canary' % (where, label))
-
-    for number, (result, sampler) in enumerate(runs, 1):
-        scan(result.stdout, 'stdout of run %d' % number)
-        scan(result.stderr, 'stderr of run %d' % number)
-        for argv in sampler.argvs():
-            joined = b' '.join(argv).decode('utf-8', 'replace')
-            scan(joined, 'argv of a process during run %d (%s)' % (number, joined[:120]))
-    objects = subprocess.run(['git', 'cat-file', '--batch-all-objects', '--batch'], cwd=str(home), env=isolated_env.environ(),
-                             capture_output=True, check=True)
-    scan(objects.stdout.decode('utf-8', 'replace'), 'an object of the home repository')
-    env_files = {str(p) for p in home.glob('plugins/*/.env')}
-    for root in [home, backups, isolated_env.root / 'ansible-home', isolated_env.tmp, isolated_env.root / 'ansible']:
-        for folder, _dirs, files in os.walk(str(root)):
-            for name in files:
-                path = os.path.join(folder, name)
-                if path in env_files or os.path.islink(path) or '/.git/objects/' in path:
-                    continue
-                figure.add('files')
-                with open(path, 'rb') as handle:
-                    scan(handle.read().decode('utf-8', 'replace'), path)
+    hits = _leaks(SCRIPT_CANARIES, runs, isolated_env, home,
+                  [home, backups, isolated_env.root / 'ansible-home', isolated_env.tmp, isolated_env.root / 'ansible'], figure)
     figure.set('hits', len(hits))
     assert not hits, '\n'.join(hits)
